@@ -1,0 +1,497 @@
+/**
+ * EventLoop: asyncio's loop on a LoopCore. One iteration follows libuv's uv_run: move due timers
+ * to the ready queue, run exactly the callbacks that were ready when the batch started, let host
+ * I/O in, repeat. Several iterations run per host turn (a setImmediate hop costs about 1 µs);
+ * the loop yields to the host when its time budget is spent, and when only timers remain it arms
+ * one host timer for the earliest deadline.
+ * @module
+ */
+import { setImmediate } from "node:timers";
+import type { CoreKind, CoreStats, LoopCore } from "./core/loop-core.js";
+import { JsCore } from "./core/js-core.js";
+import { WasmCore } from "./core/wasm-core.js";
+import { Handle, TimerHandle, type AnyCallback, type Runnable } from "./handles.js";
+import { logger } from "./log.js";
+import { _setRunningLoop, _getRunningLoop } from "./running.js";
+import { Future, isFuture } from "./futures.js";
+import { Task, ensureFuture, type Awaitable, type Coroutine, type TaskOptions } from "./tasks.js";
+
+/** What `callExceptionHandler` receives; `message` is always there. */
+export interface ExceptionContext {
+  message: string;
+  exception?: unknown;
+  future?: Future<unknown>;
+  task?: Task<unknown>;
+  handle?: Handle;
+  protocol?: unknown;
+  transport?: unknown;
+  socket?: unknown;
+  sourceTraceback?: string;
+  [key: string]: unknown;
+}
+
+export type ExceptionHandler = (loop: EventLoop, context: ExceptionContext) => void;
+
+export type TaskFactory = <T>(loop: EventLoop, coro: Coroutine<T>, options?: TaskOptions) => Task<T>;
+
+export interface EventLoopOptions {
+  /** "wasm" (default) or "js", the plain-TypeScript twin. */
+  core?: CoreKind;
+  debug?: boolean;
+}
+
+/** Milliseconds of loop work per host turn before host I/O gets in. */
+const HOST_TURN_BUDGET_MS = 1;
+/** Callbacks run between two reads of the clock (a clock read costs about 50 ns). */
+const CALLBACKS_PER_CLOCK_READ = 32;
+/** Longest delay a host timer takes (2^31 - 1 ms); longer waits re-arm. */
+const MAX_HOST_DELAY_MS = 0x7fffffff;
+
+function validateCallback(callback: unknown, method: string): void {
+  if (typeof callback !== "function") {
+    throw new TypeError(`a callable object was expected by ${method}(), got ${callback === null ? "null" : typeof callback}`);
+  }
+}
+
+function validateTime(value: unknown, what: string): number {
+  if (typeof value !== "number" || Number.isNaN(value)) {
+    throw new TypeError(`${what} must be a number of seconds, got ${typeof value === "number" ? "NaN" : typeof value}`);
+  }
+  return value;
+}
+
+function noop(): void {}
+
+export class EventLoop {
+  private readonly _core: LoopCore;
+  /** Callbacks by id; the core holds only the ids. */
+  private readonly _table: (Runnable | undefined)[] = [];
+  private readonly _free: number[] = [];
+  /** Timers in the core's heap, counted here so the hot path needs no crossing to learn it. */
+  private _timerCount = 0;
+  /** Ids pushed since the last drain. */
+  private _readyCount = 0;
+  private _batchPos = 0;
+  private _batchLen = 0;
+
+  private _closed = false;
+  private _running = false;
+  private _stopping = false;
+  /** Running, between host turns, and no host turn is scheduled: new work must wake the loop. */
+  private _idle = false;
+  private _hostTimer: ReturnType<typeof setTimeout> | null = null;
+  private _hostTimerWhen = Infinity;
+  private _keepAlive: ReturnType<typeof setInterval> | null = null;
+  private _runSettle: ((error?: unknown) => void) | null = null;
+  private _sinceClockRead = 0;
+
+  /** @internal */ _debug = false;
+  /** Callbacks slower than this (seconds) are logged in debug mode. */
+  slowCallbackDuration = 0.1;
+  private _exceptionHandler: ExceptionHandler | null = null;
+  private _taskFactory: TaskFactory | null = null;
+  /** @internal */ _currentTask: Task<unknown> | null = null;
+  /** @internal Tasks not yet done, for allTasks(). */
+  readonly _tasks = new Set<Task<unknown>>();
+  private readonly _tick = (): void => this._runHostTurn();
+
+  constructor(options: EventLoopOptions = {}) {
+    if (options === null || typeof options !== "object") throw new TypeError("EventLoop options must be an object");
+    const kind = options.core ?? "wasm";
+    if (kind === "wasm") this._core = new WasmCore();
+    else if (kind === "js") this._core = new JsCore();
+    else throw new RangeError(`unknown loop core ${JSON.stringify(kind)}: expected "wasm" or "js"`);
+    if (options.debug) this._debug = true;
+  }
+
+  /** Which core this loop runs on. */
+  get coreKind(): CoreKind {
+    return this._core.kind;
+  }
+
+  /** The core's sizes (live timers, ready ids, capacities). */
+  coreStats(): CoreStats {
+    return this._core.stats();
+  }
+
+  /** Monotonic loop time in seconds. */
+  time(): number {
+    return performance.now() / 1000;
+  }
+
+  // ---- scheduling -------------------------------------------------------------------------
+
+  /** Runs `callback(...args)` on the next iteration, after the callbacks already scheduled. */
+  callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle {
+    this._checkClosed();
+    validateCallback(callback, "callSoon");
+    const handle = new Handle(callback as AnyCallback, args, this);
+    this._schedule(handle);
+    return handle;
+  }
+
+  /**
+   * Like callSoon, for code running outside the loop's callbacks (host callbacks, other
+   * async code). JS has no threads sharing a loop, and callSoon already wakes an idle loop, so
+   * this is callSoon under asyncio's name.
+   */
+  callSoonThreadsafe<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle {
+    return this.callSoon(callback, ...args);
+  }
+
+  /** Runs `callback(...args)` after `delay` seconds. Equal deadlines run in scheduling order. */
+  callLater<A extends unknown[]>(delay: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
+    validateTime(delay, "delay");
+    return this._callAt(this.time() + delay, callback as AnyCallback, args, "callLater");
+  }
+
+  /** Runs `callback(...args)` at loop time `when` (seconds, see `time()`). */
+  callAt<A extends unknown[]>(when: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
+    validateTime(when, "when");
+    return this._callAt(when, callback as AnyCallback, args, "callAt");
+  }
+
+  private _callAt(when: number, callback: AnyCallback, args: readonly unknown[], method: string): TimerHandle {
+    this._checkClosed();
+    validateCallback(callback, method);
+    const handle = new TimerHandle(when, callback, args, this);
+    const id = this._allocId(handle);
+    handle._id = id;
+    this._core.addTimer(id, when);
+    this._timerCount++;
+    if (this._idle && when < this._hostTimerWhen) this._armHostTimer(when);
+    return handle;
+  }
+
+  /** @internal Puts a runnable in the ready queue (Handles and Task steps). */
+  _schedule(runnable: Runnable): void {
+    this._core.push(this._allocId(runnable));
+    this._readyCount++;
+    if (this._idle) this._wake();
+  }
+
+  /** @internal */
+  _timerHandleCancelled(handle: TimerHandle): void {
+    const id = handle._id;
+    // Still in the heap (not yet moved to the ready queue): take it out and free its id now.
+    if (id >= 0 && this._table[id] === handle && this._core.removeTimer(id)) {
+      this._table[id] = undefined;
+      this._free.push(id);
+      this._timerCount--;
+    }
+    handle._id = -1;
+  }
+
+  private _allocId(runnable: Runnable): number {
+    const free = this._free;
+    if (free.length > 0) {
+      const id = free.pop()!;
+      this._table[id] = runnable;
+      return id;
+    }
+    const id = this._table.length;
+    this._table.push(runnable);
+    return id;
+  }
+
+  // ---- running ----------------------------------------------------------------------------
+
+  /** Runs until `stop()`; the Promise settles when the loop has stopped. */
+  runForever(): Promise<void> {
+    try {
+      this._checkClosed();
+      this._checkNotRunning();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<void>((resolve, reject) => {
+      this._runSettle = (error?: unknown) => (error === undefined ? resolve() : reject(error));
+      this._running = true;
+      _setRunningLoop(this);
+      // A running loop keeps its process alive, as Python's does, even with nothing scheduled.
+      this._keepAlive = setInterval(noop, MAX_HOST_DELAY_MS);
+      this._runHostTurn();
+    });
+  }
+
+  /**
+   * Runs until `future` (a Future, Task or coroutine) is done; resolves to its result or rejects
+   * with its exception.
+   */
+  async runUntilComplete<T>(future: Awaitable<T>): Promise<T> {
+    this._checkClosed();
+    this._checkNotRunning();
+    const fut = ensureFuture(future, this);
+    const stop = (): void => this.stop();
+    fut.addDoneCallback(stop);
+    try {
+      await this.runForever();
+    } finally {
+      fut.removeDoneCallback(stop);
+    }
+    if (!fut.done()) throw new Error("Event loop stopped before Future completed.");
+    return fut.result();
+  }
+
+  /** Stops the loop after the current batch of callbacks (callbacks they schedule wait). */
+  stop(): void {
+    this._stopping = true;
+    if (this._idle) this._wake();
+  }
+
+  isRunning(): boolean {
+    return this._running;
+  }
+
+  isClosed(): boolean {
+    return this._closed;
+  }
+
+  /** Closes the loop, dropping pending callbacks. It must not be running. */
+  close(): void {
+    if (this._running) throw new Error("Cannot close a running event loop");
+    if (this._closed) return;
+    this._closed = true;
+    this._table.length = 0;
+    this._free.length = 0;
+    this._tasks.clear();
+  }
+
+  private _checkClosed(): void {
+    if (this._closed) throw new Error("Event loop is closed");
+  }
+
+  private _checkNotRunning(): void {
+    if (this._running) throw new Error("This event loop is already running");
+    if (_getRunningLoop() !== null) throw new Error("Cannot run the event loop while another loop is running");
+  }
+
+  /** One host turn: iterations back to back until idle, stopped, or out of budget. */
+  private _runHostTurn(): void {
+    this._idle = false;
+    if (this._hostTimer !== null) {
+      clearTimeout(this._hostTimer);
+      this._hostTimer = null;
+      this._hostTimerWhen = Infinity;
+    }
+    try {
+      const deadline = performance.now() + HOST_TURN_BUDGET_MS;
+      for (;;) {
+        if (this._runOnce(deadline)) {
+          setImmediate(this._tick); // out of budget: let host I/O in
+          return;
+        }
+        if (this._stopping) return this._finishRun();
+        if (this._readyCount === 0) {
+          if (this._timerCount === 0) return this._sleep(Infinity);
+          const next = this._core.nextWhen();
+          if (next > this.time()) return this._sleep(next);
+        }
+      }
+    } catch (error) {
+      // Only a wasyncio bug gets here (callback errors are reported and the loop carries on).
+      this._finishRun(error);
+    }
+  }
+
+  /**
+   * One iteration: due timers to the ready queue, then the batch that was ready at its start.
+   * Returns true when the budget ran out (a batch cut short resumes next host turn, still before
+   * anything scheduled since).
+   */
+  private _runOnce(deadline: number): boolean {
+    const core = this._core;
+    if (this._batchPos === this._batchLen) {
+      if (this._timerCount > 0) {
+        const moved = core.popDue(this.time());
+        this._timerCount -= moved;
+        this._readyCount += moved;
+      }
+      if (this._readyCount === 0) return false;
+      this._batchLen = core.drain();
+      this._batchPos = 0;
+      this._readyCount = 0;
+    }
+    const table = this._table;
+    const free = this._free;
+    const debug = this._debug;
+    const n = this._batchLen;
+    let i = this._batchPos;
+    while (i < n) {
+      const id = core.batchAt(i++);
+      const runnable = table[id]!;
+      table[id] = undefined;
+      free.push(id);
+      try {
+        if (debug) this._runTimed(runnable);
+        else runnable._run();
+      } catch (error) {
+        this._callbackFailed(runnable, error);
+      }
+      // The budget is checked every few callbacks, across iterations; a stopping loop finishes
+      // its batch first, as asyncio's does.
+      if (++this._sinceClockRead >= CALLBACKS_PER_CLOCK_READ) {
+        this._sinceClockRead = 0;
+        if (!this._stopping && performance.now() >= deadline) {
+          this._batchPos = i;
+          return true;
+        }
+      }
+    }
+    this._batchPos = this._batchLen = 0;
+    return false;
+  }
+
+  private _runTimed(runnable: Runnable): void {
+    const t0 = performance.now();
+    try {
+      runnable._run();
+    } finally {
+      const seconds = (performance.now() - t0) / 1000;
+      if (seconds >= this.slowCallbackDuration) logger.warn(`Executing ${String(runnable)} took ${seconds.toFixed(3)} seconds`);
+    }
+  }
+
+  private _callbackFailed(runnable: Runnable, error: unknown): void {
+    const context: ExceptionContext = { message: `Exception in callback ${String(runnable)}`, exception: error };
+    if (runnable instanceof Handle) {
+      context.handle = runnable;
+      if (runnable._sourceTraceback !== undefined) context.sourceTraceback = runnable._sourceTraceback;
+    }
+    this.callExceptionHandler(context);
+  }
+
+  /** Nothing ready: wait for the next timer (one host timer) or for new work to wake the loop. */
+  private _sleep(nextWhen: number): void {
+    this._idle = true;
+    if (nextWhen !== Infinity) this._armHostTimer(nextWhen);
+  }
+
+  private _armHostTimer(when: number): void {
+    if (this._hostTimer !== null) clearTimeout(this._hostTimer);
+    // Round up: a host timer that fires early costs a second host timer.
+    const ms = Math.min(Math.max(Math.ceil((when - this.time()) * 1000), 0), MAX_HOST_DELAY_MS);
+    this._hostTimerWhen = when;
+    this._hostTimer = setTimeout(this._tick, ms);
+  }
+
+  private _wake(): void {
+    this._idle = false;
+    if (this._hostTimer !== null) {
+      clearTimeout(this._hostTimer);
+      this._hostTimer = null;
+      this._hostTimerWhen = Infinity;
+    }
+    setImmediate(this._tick);
+  }
+
+  private _finishRun(error?: unknown): void {
+    this._stopping = false;
+    this._running = false;
+    this._idle = false;
+    if (this._hostTimer !== null) clearTimeout(this._hostTimer);
+    this._hostTimer = null;
+    this._hostTimerWhen = Infinity;
+    if (this._keepAlive !== null) clearInterval(this._keepAlive);
+    this._keepAlive = null;
+    if (_getRunningLoop() === this) _setRunningLoop(null);
+    const settle = this._runSettle;
+    this._runSettle = null;
+    settle?.(error);
+  }
+
+  // ---- futures and tasks ------------------------------------------------------------------
+
+  /** A new Future attached to this loop. */
+  createFuture<T = unknown>(): Future<T> {
+    return new Future<T>({ loop: this });
+  }
+
+  /** Wraps `coro` in a Task scheduled on this loop (through the task factory, if one is set). */
+  createTask<T>(coro: Coroutine<T>, options?: TaskOptions): Task<T> {
+    this._checkClosed();
+    const factory = this._taskFactory;
+    if (factory !== null) return factory(this, coro, options);
+    return new Task(coro, { ...options, loop: this });
+  }
+
+  setTaskFactory(factory: TaskFactory | null): void {
+    if (factory !== null && typeof factory !== "function") throw new TypeError("task factory must be a function or null");
+    this._taskFactory = factory;
+  }
+
+  getTaskFactory(): TaskFactory | null {
+    return this._taskFactory;
+  }
+
+  // ---- errors and debug -------------------------------------------------------------------
+
+  setExceptionHandler(handler: ExceptionHandler | null): void {
+    if (handler !== null && typeof handler !== "function") {
+      throw new TypeError(`A callable object or null is expected, got ${typeof handler}`);
+    }
+    this._exceptionHandler = handler;
+  }
+
+  getExceptionHandler(): ExceptionHandler | null {
+    return this._exceptionHandler;
+  }
+
+  /** Logs the context through `asyncio.logger.error`, as asyncio's default handler does. */
+  defaultExceptionHandler(context: ExceptionContext): void {
+    const message = context.message || "Unhandled exception in event loop";
+    const lines: string[] = [message];
+    for (const key of Object.keys(context).sort()) {
+      if (key === "message" || key === "exception") continue;
+      const value = context[key];
+      lines.push(`${key}: ${key.endsWith("Traceback") ? "\n" + String(value) : describe(value)}`);
+    }
+    if ("exception" in context) logger.error(lines.join("\n"), context.exception);
+    else logger.error(lines.join("\n"));
+  }
+
+  /** Hands `context` to the handler set with setExceptionHandler, or the default one. */
+  callExceptionHandler(context: ExceptionContext): void {
+    const handler = this._exceptionHandler;
+    if (handler === null) {
+      try {
+        this.defaultExceptionHandler(context);
+      } catch (error) {
+        console.error("Exception in default exception handler", error);
+      }
+      return;
+    }
+    try {
+      handler(this, context);
+    } catch (error) {
+      try {
+        this.defaultExceptionHandler({ message: "Unhandled error in exception handler", exception: error, context });
+      } catch (inner) {
+        console.error("Exception in default exception handler while handling an unexpected error in a custom exception handler", inner);
+      }
+    }
+  }
+
+  getDebug(): boolean {
+    return this._debug;
+  }
+
+  setDebug(enabled: boolean): void {
+    this._debug = Boolean(enabled);
+  }
+
+  toString(): string {
+    return `<EventLoop core=${this._core.kind} running=${this._running} closed=${this._closed} debug=${this._debug}>`;
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === "object" || typeof value === "function") {
+    const text = String(value);
+    return text === "[object Object]" ? (value.constructor?.name ?? "Object") : text;
+  }
+  return String(value);
+}
+
+export { isFuture };
