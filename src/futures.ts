@@ -57,16 +57,21 @@ const unretrieved = new FinalizationRegistry<UnretrievedReport>((report) => {
 });
 
 /**
- * The iterator behind `yield* future`: stateless (its state is the future's), so one per future
- * serves every awaiter, and it doubles as its own IteratorResult to allocate nothing per step.
+ * The iterator behind `yield* future` (Python's `Future.__await__`): yields the future once, and
+ * when resumed gives its result. It doubles as its own IteratorResult to allocate nothing more.
+ * A second `next` while the future is still pending is a misuse (e.g. spreading a future) and
+ * throws, as Python's does, instead of yielding forever.
  */
 class FutureAwait<T> implements Iterator<unknown, T, unknown> {
   value: unknown = undefined;
   done = false;
+  private started = false;
   constructor(private readonly future: Future<T>) {}
   next(): IteratorResult<unknown, T> {
     const future = this.future;
     if (future._state === PENDING) {
+      if (this.started) throw new Error("await wasn't used with future (a Future is awaited with yield* inside a task)");
+      this.started = true;
       this.value = future;
       this.done = false;
     } else {
@@ -147,6 +152,9 @@ export class Future<T = unknown> implements PromiseLike<T>, Iterable<unknown, T,
     this._hasException = true;
     this._state = FINISHED;
     this._logTraceback = true;
+    // V8 formats stacks lazily and keeps the frames' receivers (this future) until then; the
+    // registry holds the exception strongly, so format now or the future is never collected.
+    if (exception instanceof Error) void exception.stack;
     unretrieved.register(this, this._unretrievedReport(exception), this);
     this._scheduleCallbacks();
   }
@@ -240,7 +248,8 @@ export class Future<T = unknown> implements PromiseLike<T>, Iterable<unknown, T,
   }
 
   [Symbol.iterator](): Iterator<unknown, T, unknown> {
-    return (this._awaiter ??= new FutureAwait(this));
+    // A done future never suspends, so its iterator holds no state and is shared.
+    return this._state === PENDING ? new FutureAwait(this) : (this._awaiter ??= new FutureAwait(this));
   }
 
   /** Lets native async code `await` the future; callbacks run on the loop. */

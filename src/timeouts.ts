@@ -115,17 +115,23 @@ function checkWhen(when: unknown): number | null {
  */
 export function timeout<T>(delay: number | null, body: (cm: Timeout) => Coroutine<T>): Coroutine<T> {
   if (delay !== null && (typeof delay !== "number" || Number.isNaN(delay))) throw new TypeError("timeout() delay must be a number of seconds or null");
-  const loop = getRunningLoop();
-  return runWithTimeout(new Timeout(delay === null ? null : loop.time() + delay), body);
+  checkBody(body);
+  return runWithTimeout(delay, null, body);
 }
 
 /** Like {@link timeout} with an absolute deadline in loop time (`loop.time()`). */
 export function timeoutAt<T>(when: number | null, body: (cm: Timeout) => Coroutine<T>): Coroutine<T> {
-  return runWithTimeout(new Timeout(when), body);
+  checkBody(body);
+  return runWithTimeout(null, new Timeout(when), body);
 }
 
-function* runWithTimeout<T>(cm: Timeout, body: (cm: Timeout) => Coroutine<T>): Coroutine<T> {
+function checkBody(body: unknown): void {
   if (typeof body !== "function") throw new TypeError("timeout() needs a body: a generator function receiving the Timeout");
+}
+
+/** The deadline of a relative timeout counts from when the coroutine starts (at `yield*`). */
+function* runWithTimeout<T>(delay: number | null, given: Timeout | null, body: (cm: Timeout) => Coroutine<T>): Coroutine<T> {
+  const cm = given ?? new Timeout(delay === null ? null : getRunningLoop().time() + delay);
   cm._enter();
   let result: T;
   try {
