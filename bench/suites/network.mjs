@@ -1,0 +1,159 @@
+// Network suite (DESIGN §7): echo over loopback, 10 connections, 1/10/100 KiB
+// messages. Each variant is an echo server process (bench/net/servers/, or a
+// Python reference server) started on the runtime under test; the load
+// generator (bench/net/loadgen.mjs) runs in its own Node process.
+//
+// Adding a server variant = adding bench/net/servers/<file>.mjs (see the
+// contract at the top of servers/raw-node.mjs) plus one line in SERVERS.
+//
+// This suite exports run(): the runner calls it in its own (Node) process
+// instead of spawning bench/worker.mjs.
+
+import { join } from "node:path";
+import { median } from "../lib/stats.mjs";
+import { runLoad, startServer } from "../net/harness.mjs";
+
+/** @typedef {import("../lib/types.mjs").Workload} Workload */
+/** @typedef {import("../lib/types.mjs").Variant} Variant */
+/** @typedef {import("../lib/types.mjs").VariantResult} VariantResult */
+/** @typedef {import("../lib/types.mjs").WorkloadOutput} WorkloadOutput */
+
+export const name = "network";
+export const description = "Echo over loopback: request/response of 1/10/100 KiB messages on 10 connections.";
+
+/**
+ * One line per server variant. `server` is relative to bench/; `args` are
+ * passed to it; `runtimes` defaults to node, deno, bun. One baseline per runtime.
+ * @type {Variant[]}
+ */
+export const SERVERS = [
+  { name: "raw", baseline: true, server: "net/servers/raw-node.mjs", description: "plain node:net: socket.on('data', d => socket.write(d))" },
+  // wasyncio servers, one line each, e.g.:
+  // { name: "protocol-wasm", server: "net/servers/protocol.mjs", args: ["--core", "wasm"] },
+  // { name: "protocol-js", server: "net/servers/protocol.mjs", args: ["--core", "js"] },
+  // { name: "buffered-wasm", server: "net/servers/buffered.mjs", args: ["--core", "wasm"] },
+  // { name: "framed-wasm", server: "net/servers/framed.mjs", args: ["--core", "wasm"] },
+  // { name: "streams-wasm", server: "net/servers/streams.mjs", args: ["--core", "wasm"] },
+  { name: "asyncio", baseline: true, runtimes: ["python"], server: "reference/echo_server.py", description: "CPython asyncio Protocol (reference)" },
+  { name: "uvloop", runtimes: ["python"], server: "reference/echo_server.py", args: ["--uvloop"], description: "the same on uvloop (reference)" },
+];
+
+const CONNECTIONS = 10;
+/** @type {[string, number][]} */
+const SIZES = [
+  ["1k", 1024],
+  ["10k", 10 * 1024],
+  ["100k", 100 * 1024],
+];
+
+/** @type {Workload[]} */
+export const workloads = SIZES.map(([label, size]) => ({
+  name: `echo_${label}`,
+  description: `${CONNECTIONS} connections each sending a ${label.toUpperCase().replace("K", " KiB")} message and waiting for the verified echo, closed loop; median/p99 are per request`,
+  unit: "requests/s",
+  ops: 1,
+  params: { size, connections: CONNECTIONS },
+  extraUnits: { mibPerSec: "MiB/s", serverCpuUsPerReq: "µs", rounds: "" },
+  variants: SERVERS,
+}));
+
+/** Timed seconds, warm-up seconds and rounds per variant. */
+const TIMING = {
+  full: { duration: 3, warmup: 1, rounds: 3 },
+  quick: { duration: 0.6, warmup: 0.25, rounds: 1 },
+};
+/** Extra rounds when the rounds disagree by more than this (a disturbed run). */
+const DISTURBED_SPREAD = 0.25;
+
+/**
+ * @typedef {object} DriverContext
+ * @property {{ name: string, version: string, argv: readonly string[] }} runtime  argv runs a script file
+ * @property {string} node          path of the node binary (runs the load generator)
+ * @property {string} benchDir      absolute path of bench/
+ * @property {boolean} quick
+ * @property {readonly string[]} variants  variant names to run (already filtered)
+ * @property {(variant: string) => void} progress
+ */
+
+/**
+ * @param {Workload} workload
+ * @param {DriverContext} ctx
+ * @returns {Promise<WorkloadOutput>}
+ */
+export async function run(workload, ctx) {
+  const size = /** @type {number} */ (workload.params?.size);
+  const connections = /** @type {number} */ (workload.params?.connections);
+  const t = ctx.quick ? TIMING.quick : TIMING.full;
+  /** @type {VariantResult[]} */
+  const results = [];
+  for (const v of workload.variants.filter((x) => ctx.variants.includes(x.name))) {
+    ctx.progress(v.name);
+    const argv = [...ctx.runtime.argv, join(ctx.benchDir, /** @type {string} */ (v.server)), ...(v.args ?? [])];
+    const started = await startServer(argv, { cwd: join(ctx.benchDir, "..") });
+    if (!started.ok) {
+      results.push({ variant: v.name, status: started.status, reason: started.reason });
+      continue;
+    }
+    const { server } = started;
+    /** @type {import("../net/harness.mjs").LoadResult[]} */
+    const rounds = [];
+    /** @type {string | undefined} */
+    let error;
+    try {
+      let want = t.rounds;
+      for (let i = 0; i < want; i++) {
+        const r = await runLoad({
+          node: ctx.node,
+          port: server.port,
+          connections,
+          size,
+          // the first round warms up longer: the first load after idling is slow
+          warmup: i === 0 ? t.warmup : t.warmup / 2,
+          duration: t.duration,
+          serverPid: server.pid,
+        });
+        if (!r.ok) {
+          error = r.error ?? "load generator failed";
+          break;
+        }
+        rounds.push(r);
+        if (i === want - 1 && want === t.rounds && t.rounds > 1) {
+          const rps = rounds.map((x) => /** @type {number} */ (x.requestsPerSec));
+          if ((Math.max(...rps) - Math.min(...rps)) / median(rps) > DISTURBED_SPREAD) want += 2;
+        }
+      }
+    } finally {
+      await server.stop();
+    }
+    if (error !== undefined || rounds.length === 0) {
+      results.push({ variant: v.name, status: "error", reason: error ?? "no rounds completed" });
+      continue;
+    }
+    // report the round with the median throughput
+    const sorted = [...rounds].sort((a, b) => /** @type {number} */ (a.requestsPerSec) - /** @type {number} */ (b.requestsPerSec));
+    const r = sorted[Math.floor((sorted.length - 1) / 2)];
+    /** @type {Record<string, number>} */
+    const extra = { mibPerSec: /** @type {number} */ (r.mibPerSec), rounds: rounds.length };
+    if (typeof r.serverCpuSeconds === "number" && r.requests) {
+      extra.serverCpuUsPerReq = (r.serverCpuSeconds / r.requests) * 1e6;
+    }
+    results.push({
+      variant: v.name,
+      status: "ok",
+      opsPerSec: r.requestsPerSec,
+      medianMs: /** @type {number} */ (r.p50Us) / 1000,
+      p99Ms: /** @type {number} */ (r.p99Us) / 1000,
+      meanMs: /** @type {number} */ (r.meanUs) / 1000,
+      samples: r.requests,
+      extra,
+    });
+  }
+  return {
+    suite: name,
+    workload: workload.name,
+    runtime: { name: ctx.runtime.name, version: ctx.runtime.version },
+    unit: workload.unit,
+    ops: workload.ops,
+    results,
+  };
+}
