@@ -140,9 +140,9 @@ describe.each(CORES)("wait, waitFor, asCompleted, shield on the %s core", (core)
       const ok = createTask(value(1, 0.001));
       const bad = createTask(fail("x", 0.002));
       const slow = createTask(value(2, 10));
-      [done, pending] = yield* asyncio.wait([ok, bad, slow], { returnWhen: asyncio.FIRST_EXCEPTION });
-      expect(done.has(bad) && done.has(ok)).toBe(true);
-      expect(pending.has(slow)).toBe(true);
+      const [done3, pending3] = yield* asyncio.wait<number>([ok, bad, slow], { returnWhen: asyncio.FIRST_EXCEPTION });
+      expect(done3.has(bad) && done3.has(ok)).toBe(true);
+      expect(pending3.has(slow)).toBe(true);
       bad.exception();
       slow.cancel();
     })());

@@ -84,7 +84,7 @@ describe.each(CORES)("EventLoop on the %s core", (core) => {
     let seed = 7;
     const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
     for (let i = 0; i < 2000; i++) {
-      const h = loop.callLater(rnd() * 0.05, () => fired.push({ when: h.when(), at: loop.time() }));
+      const h: asyncio.TimerHandle = loop.callLater(rnd() * 0.05, () => fired.push({ when: h.when(), at: loop.time() }));
     }
     loop.callLater(0.06, () => loop.stop());
     await loop.runForever();

@@ -342,7 +342,8 @@ describe.each(CORES)("promise interop on the %s core", (core) => {
       } catch (e) {
         b = (e as Error).message;
       }
-      const c = yield* asyncio.fromPromise({ then: (ok: (v: string) => void) => ok("thenable") });
+      const thenable = { then: (ok: (v: string) => void) => ok("thenable") } as unknown as PromiseLike<string>;
+      const c = yield* asyncio.fromPromise(thenable);
       return [a, b, c];
     })());
     expect(out).toEqual([4, "rejected", "thenable"]);
