@@ -72,3 +72,28 @@ export {
   ExceptionGroup,
 } from "./errors.js";
 export { logger, type Logger } from "./log.js";
+export { BaseProtocol, Protocol, BufferedProtocol, DatagramProtocol, SubprocessProtocol, type Address } from "./protocols.js";
+export { BaseTransport, ReadTransport, WriteTransport, Transport, DatagramTransport, SubprocessTransport, type ExtraInfoName } from "./transports.js";
+export {
+  createFrameParser,
+  WasmFrameParser,
+  JsFrameParser,
+  WriteBuffer,
+  PRESETS,
+  type FrameParser,
+  type FramingOptions,
+  type LengthFieldFraming,
+  type PresetFraming,
+  type DelimiterFraming,
+  type LengthFieldOptions,
+  type PresetName,
+  type WriteBufferOptions,
+  type WriteSink,
+} from "./framing/index.js";
+
+// ---- network: transports, servers, streams (src/net/, src/streams.ts) ----
+
+// ---- locks and queues ----
+
+// ---- UDP, subprocesses, signals, DNS, pipes, executor ----
+

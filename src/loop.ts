@@ -424,6 +424,10 @@ export class EventLoop {
     return this._taskFactory;
   }
 
+  // ---- network: TCP, Unix, TLS servers and connections (src/net/) --------------------------
+
+  // ---- UDP, subprocesses, signals, DNS, pipes, executor -----------------------------------
+
   // ---- errors and debug -------------------------------------------------------------------
 
   setExceptionHandler(handler: ExceptionHandler | null): void {
