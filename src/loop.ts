@@ -91,8 +91,10 @@ export class EventLoop {
   private _exceptionHandler: ExceptionHandler | null = null;
   private _taskFactory: TaskFactory | null = null;
   /** @internal */ _currentTask: Task<unknown> | null = null;
-  /** @internal Tasks not yet done, for allTasks(). */
-  readonly _tasks = new Set<Task<unknown>>();
+  /** @internal Tasks not yet done, an intrusive doubly linked list (no hashing per task). */
+  _firstTask: Task<unknown> | null = null;
+  /** Options object shared by every task this loop creates without options. */
+  private readonly _ownTaskOptions: TaskOptions = Object.freeze({ loop: this });
   private readonly _tick = (): void => this._runHostTurn();
 
   constructor(options: EventLoopOptions = {}) {
@@ -254,7 +256,7 @@ export class EventLoop {
     this._closed = true;
     this._table.length = 0;
     this._free.length = 0;
-    this._tasks.clear();
+    this._firstTask = null;
   }
 
   private _checkClosed(): void {
@@ -412,7 +414,14 @@ export class EventLoop {
     this._checkClosed();
     const factory = this._taskFactory;
     if (factory !== null) return factory(this, coro, options);
-    return new Task(coro, { ...options, loop: this });
+    return new Task(coro, options === undefined ? this._ownTaskOptions : { ...options, loop: this });
+  }
+
+  /** @internal The tasks not yet done, in creation order of their registration. */
+  _liveTasks(): Task<unknown>[] {
+    const tasks: Task<unknown>[] = [];
+    for (let t = this._firstTask; t !== null; t = t._nextTask) tasks.push(t);
+    return tasks;
   }
 
   setTaskFactory(factory: TaskFactory | null): void {

@@ -63,7 +63,7 @@ export class Runner {
 }
 
 async function cancelAllTasks(loop: EventLoop): Promise<void> {
-  const pending = [...loop._tasks].filter((t) => !t.done());
+  const pending = loop._liveTasks();
   if (pending.length === 0) return;
   for (const task of pending) task.cancel();
   await loop.runUntilComplete(gather(pending, { returnExceptions: true }));

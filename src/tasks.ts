@@ -31,7 +31,12 @@ let taskCounter = 0;
 
 export class Task<T = unknown> extends Future<T> implements Waiter {
   private _coro: Coroutine<T>;
-  private _name: string;
+  /** Made on first getName(): most tasks are never asked for their name. */
+  private _name: string | null;
+  private readonly _number: number;
+  /** @internal Neighbours in the loop's list of live tasks. */
+  _prevTask: Task<unknown> | null = null;
+  /** @internal */ _nextTask: Task<unknown> | null = null;
   /** @internal The future this task waits on. */
   _futWaiter: Future<unknown> | null = null;
   private _mustCancel = false;
@@ -45,13 +50,14 @@ export class Task<T = unknown> extends Future<T> implements Waiter {
       throw new TypeError(`a coroutine was expected, got ${describe(coro)} (did you call the generator function?)`);
     }
     this._coro = coro;
-    this._name = options?.name !== undefined ? String(options.name) : `Task-${++taskCounter}`;
+    this._number = ++taskCounter;
+    this._name = options?.name !== undefined ? String(options.name) : null;
     const loop = this._loop;
     if (loop.isClosed()) throw new Error("Event loop is closed");
     if (options?.eagerStart && loop.isRunning()) {
       this._eagerStart();
     } else {
-      loop._tasks.add(this);
+      this._register();
       loop._schedule(this);
     }
   }
@@ -61,7 +67,7 @@ export class Task<T = unknown> extends Future<T> implements Waiter {
   }
 
   getName(): string {
-    return this._name;
+    return (this._name ??= `Task-${this._number}`);
   }
 
   setName(name: unknown): void {
@@ -140,7 +146,16 @@ export class Task<T = unknown> extends Future<T> implements Waiter {
     } finally {
       loop._currentTask = previous;
     }
-    if (!this.done()) loop._tasks.add(this);
+    if (!this.done()) this._register();
+  }
+
+  /** Joins the loop's list of live tasks (for allTasks and shutdown). */
+  private _register(): void {
+    const loop = this._loop;
+    const first = loop._firstTask;
+    this._nextTask = first;
+    if (first !== null) first._prevTask = this;
+    loop._firstTask = this;
   }
 
   private _step(): void {
@@ -201,9 +216,14 @@ export class Task<T = unknown> extends Future<T> implements Waiter {
     }
   }
 
-  /** Leaves the loop's set of live tasks. */
+  /** Leaves the loop's list of live tasks. */
   private _finish(): void {
-    this._loop._tasks.delete(this);
+    const prev = this._prevTask;
+    const next = this._nextTask;
+    if (next !== null) next._prevTask = prev;
+    if (prev !== null) prev._nextTask = next;
+    else if (this._loop._firstTask === this) this._loop._firstTask = next;
+    this._prevTask = this._nextTask = null;
   }
 
   /** @internal */
@@ -213,7 +233,7 @@ export class Task<T = unknown> extends Future<T> implements Waiter {
 
   override toString(): string {
     const state = this._state === 0 ? (this._mustCancel ? "cancelling" : "pending") : this.cancelled() ? "cancelled" : "finished";
-    return `<Task ${state} name=${JSON.stringify(this._name)}>`;
+    return `<Task ${state} name=${JSON.stringify(this.getName())}>`;
   }
 }
 
@@ -239,7 +259,7 @@ export function currentTask(loop?: EventLoop): Task<unknown> | null {
 /** The tasks of `loop` (default: the running loop) that are not done. */
 export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
   const target = loop ?? getRunningLoop();
-  return new Set([...target._tasks].filter((t) => !t.done()));
+  return new Set(target._liveTasks());
 }
 
 /**
