@@ -11,6 +11,12 @@ let count: u32 = 0;
 let batch: usize = 0;
 let batchCap: u32 = 0;
 
+// Ids the host pushed since the last call, written by the host straight into this fixed region
+// (a typed-array store instead of a call per push). Every entry point that reads the ready
+// queue first appends them, so they keep their place before anything this module pushes.
+export const STAGING_CAPACITY: u32 = 1024;
+let staging: usize = 0;
+
 export function readyInit(capacity: u32): void {
   let cap: u32 = 16;
   while (cap < capacity) cap <<= 1;
@@ -20,6 +26,17 @@ export function readyInit(capacity: u32): void {
   count = 0;
   batchCap = cap;
   batch = heap.alloc(<usize>cap << 2);
+  staging = heap.alloc(<usize>STAGING_CAPACITY << 2);
+}
+
+/** Where the host stages pushed ids (fixed for the instance's lifetime). */
+export function stagingPtr(): usize {
+  return staging;
+}
+
+/** Appends the first `n` staged ids to the ring. */
+export function readyFlush(n: u32): void {
+  for (let i: u32 = 0; i < n; i++) pushReadyInline(load<i32>(staging + (<usize>i << 2)));
 }
 
 function growRing(): void {
@@ -55,8 +72,19 @@ export function readyCapacity(): u32 {
   return mask + 1;
 }
 
-/** Moves every ready id into the batch buffer; returns how many. */
-export function readyDrain(): u32 {
+/** Appends `staged` staged ids, then moves every ready id into the batch buffer; returns how many. */
+export function readyDrain(staged: u32): u32 {
+  if (count == 0 && staged <= batchCap) {
+    // The common case: nothing left in the ring, so the staged ids are the batch. Small
+    // batches copy by hand: memory.copy has a fixed cost that dominates a few ids.
+    if (staged <= 16) {
+      for (let i: usize = 0; i < <usize>staged << 2; i += 4) store<i32>(batch + i, load<i32>(staging + i));
+    } else {
+      memory.copy(batch, staging, <usize>staged << 2);
+    }
+    return staged;
+  }
+  readyFlush(staged);
   const n = count;
   if (n == 0) return 0;
   if (n > batchCap) {
@@ -76,4 +104,8 @@ export function readyDrain(): u32 {
 /** Where the last drained batch starts (byte offset; moves only when the batch buffer grows). */
 export function batchPtr(): usize {
   return batch;
+}
+
+export function batchCapacity(): u32 {
+  return batchCap;
 }

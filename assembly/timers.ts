@@ -3,7 +3,7 @@
 // pos[id] is the id's slot in the heap (-1 when absent), which makes removal by id O(log n):
 // a cancelled timer leaves the heap at once instead of lingering until its deadline.
 import { grow } from "./memory";
-import { pushReadyInline } from "./ready";
+import { pushReadyInline, readyFlush } from "./ready";
 
 const ENTRY: usize = 16; // when f64 @0, seq u32 @8, id i32 @12
 
@@ -127,8 +127,12 @@ export function timerNextWhen(): f64 {
   return size > 0 ? load<f64>(entries) : Infinity;
 }
 
-/** Moves every timer with when <= `now` to the ready queue, earliest first; returns how many. */
-export function timerPopDue(now: f64): u32 {
+/**
+ * Appends the `staged` ids the host staged (they were ready first), then moves every timer with
+ * when <= `now` to the ready queue, earliest first; returns how many timers moved.
+ */
+export function timerPopDue(now: f64, staged: u32): u32 {
+  readyFlush(staged);
   let n: u32 = 0;
   while (size > 0) {
     const top = entries;

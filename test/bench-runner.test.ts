@@ -67,7 +67,7 @@ function row(p: Partial<Row> & Pick<Row, "workload" | "variant" | "runtime">): R
 describe("args", () => {
   it("has defaults", () => {
     const o = parseArgs([]);
-    expect(o).toMatchObject({ help: false, quick: false, list: false, isolate: false, save: true, only: null, runtimes: null, variants: null, out: null });
+    expect(o).toMatchObject({ help: false, quick: false, list: false, isolate: true, save: true, only: null, runtimes: null, variants: null, out: null });
     expect(o.errors).toEqual([]);
   });
 
@@ -94,7 +94,8 @@ describe("args", () => {
 
   it("help lists every flag and runtime", () => {
     const h = helpText();
-    for (const f of ["--quick", "--only", "--runtimes", "--variants", "--isolate", "--list", "--no-save", "--out", "--help"]) expect(h).toContain(f);
+    expect(parseArgs(["--shared"]).isolate).toBe(false);
+    for (const f of ["--quick", "--only", "--runtimes", "--variants", "--isolate", "--shared", "--list", "--no-save", "--out", "--help"]) expect(h).toContain(f);
     for (const r of KNOWN_RUNTIMES) expect(h).toContain(r);
   });
 

@@ -10,7 +10,7 @@ export const JS_RUNTIMES = /** @type {const} */ (["node", "deno", "bun"]);
  * @property {boolean} help
  * @property {boolean} quick
  * @property {boolean} list        print the plan and exit
- * @property {boolean} isolate     one process per variant instead of per workload
+ * @property {boolean} isolate     one process per variant (default) instead of per workload
  * @property {boolean} save        write bench/results files (false with --no-save)
  * @property {string[] | null} only      suite/workload filter tokens
  * @property {string[] | null} runtimes  runtime names
@@ -42,7 +42,7 @@ export function parseArgs(argv) {
     help: false,
     quick: false,
     list: false,
-    isolate: false,
+    isolate: true,
     save: true,
     only: null,
     runtimes: null,
@@ -84,6 +84,9 @@ export function parseArgs(argv) {
         break;
       case "--isolate":
         opts.isolate = true;
+        break;
+      case "--shared":
+        opts.isolate = false;
         break;
       case "--no-save":
         opts.save = false;
@@ -196,7 +199,9 @@ Options:
   --runtimes a,b       only these runtimes: ${KNOWN_RUNTIMES.join(", ")}
   --variants a,b       only these variants (e.g. native,wasm); baselines are
                        kept so ratios can still be computed
-  --isolate            one process per variant (default: one per workload)
+  --isolate            one process per variant (the default: variants that
+                       share a process disturb each other's JIT state)
+  --shared             one process per workload, all its variants (faster)
   --list               print the plan (suites, workloads, runtimes) and exit
   --no-save            print the table only, write no files
   --out DIR            results directory (default bench/results)

@@ -47,9 +47,18 @@ export class JsCore implements LoopCore {
       while (cap < n) cap *= 2;
       this.batch = new Int32Array(cap);
     }
-    const first = Math.min(n, this.mask + 1 - this.head);
-    this.batch.set(this.ring.subarray(this.head, this.head + first));
-    if (first < n) this.batch.set(this.ring.subarray(0, n - first), first);
+    const ring = this.ring;
+    const batch = this.batch;
+    if (n <= 64) {
+      // Small batches (the common case: a few tasks ping-ponging) copy by hand: subarray()
+      // would allocate two views per iteration.
+      const mask = this.mask;
+      for (let i = 0, j = this.head; i < n; i++, j = (j + 1) & mask) batch[i] = ring[j]!;
+    } else {
+      const first = Math.min(n, this.mask + 1 - this.head);
+      batch.set(ring.subarray(this.head, this.head + first));
+      if (first < n) batch.set(ring.subarray(0, n - first), first);
+    }
     this.head = 0;
     this.count = 0;
     return n;
