@@ -10,6 +10,7 @@
 import { setImmediate } from "node:timers";
 import { NativeLock, NativeQueue } from "../support/native.mjs";
 import { loadWasyncio, newLoop } from "../support/wasyncio.mjs";
+import { ALTERNATIVES } from "../support/alternatives.mjs";
 
 /** @typedef {import("../lib/types.mjs").Workload} Workload */
 /** @typedef {import("../lib/types.mjs").Variant} Variant */
@@ -477,3 +478,11 @@ export const workloads = [
     ],
   },
 ];
+
+// Effection and Effect rows for the task-level workloads, next to the JS variants.
+for (const w of workloads) {
+  const alternatives = ALTERNATIVES[w.name];
+  if (alternatives === undefined) continue;
+  const firstPython = w.variants.findIndex((v) => v.runtimes?.includes("python"));
+  w.variants.splice(firstPython < 0 ? w.variants.length : firstPython, 0, ...alternatives);
+}
