@@ -137,7 +137,8 @@ describe.each(CORES)("Future on the %s core", (core) => {
       (globalThis as { gc?: () => void }).gc = vm.runInNewContext("gc") as () => void;
     }
     const reports: asyncio.ExceptionContext[] = [];
-    const loop = newLoop(core);
+    // Debug mode: the report says where the future/task was created.
+    const loop = new asyncio.EventLoop({ core, debug: true });
     loop.setExceptionHandler((_l, ctx) => reports.push(ctx));
     (() => {
       const fut = loop.createFuture();
@@ -158,6 +159,7 @@ describe.each(CORES)("Future on the %s core", (core) => {
     }
     const messages = reports.map((r) => `${r.message}: ${(r.exception as Error).message}`).sort();
     expect(messages).toEqual(["Future exception was never retrieved: lost", "Task exception was never retrieved: task lost"]);
+    for (const r of reports) expect(String(r.sourceTraceback)).toContain("futures.test.ts");
     loop.close();
   });
 });
