@@ -18,3 +18,16 @@ export function runOn<T>(core: CoreKind, coro: asyncio.Coroutine<T>, reports?: a
 export function newLoop(core: CoreKind): asyncio.EventLoop {
   return new asyncio.EventLoop({ core });
 }
+
+/** Runs a full garbage collection (exposing V8's gc() on first use). */
+export async function forceGc(): Promise<void> {
+  let gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) {
+    const v8 = await import("node:v8");
+    const vm = await import("node:vm");
+    v8.setFlagsFromString("--expose-gc");
+    gc = vm.runInNewContext("gc") as () => void;
+    (globalThis as { gc?: () => void }).gc = gc;
+  }
+  gc();
+}
