@@ -94,6 +94,7 @@ export {
 // ---- network: transports, servers, streams (src/net/, src/streams.ts) ----
 
 // ---- locks and queues ----
+export { Lock, Event, Condition, Semaphore, BoundedSemaphore, Barrier } from "./locks.js";
+export { Queue, PriorityQueue, LifoQueue, type PriorityQueueOptions } from "./queues.js";
 
 // ---- UDP, subprocesses, signals, DNS, pipes, executor ----
-
