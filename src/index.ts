@@ -92,9 +92,85 @@ export {
 } from "./framing/index.js";
 
 // ---- network: transports, servers, streams (src/net/, src/streams.ts) ----
+export { StreamTransport } from "./net/transport.js";
+export { setForceCopyPath, isCopyPathForced, hostRuntime, type HostRuntime, type ReadPath } from "./host/node.js";
+export { Server, ServerSocket } from "./net/server.js";
+export { ConnectionResetError, ConnectionAbortedError, SSLError, SSLCertVerificationError } from "./net/errors.js";
+export type {
+  SSLOption,
+  CreateConnectionOptions,
+  CreateServerOptions,
+  CreateUnixConnectionOptions,
+  CreateUnixServerOptions,
+  StartTlsOptions,
+} from "./net/options.js";
+export {
+  StreamReader,
+  StreamWriter,
+  StreamReaderProtocol,
+  FlowControlMixin,
+  openConnection,
+  startServer,
+  openUnixConnection,
+  startUnixServer,
+  DEFAULT_LIMIT,
+  type StreamReaderOptions,
+  type ClientConnectedCallback,
+  type Separator,
+  type ReaderTransport,
+  type WriterTransport,
+  type OpenConnectionOptions,
+  type StartServerOptions,
+  type OpenUnixConnectionOptions,
+  type StartUnixServerOptions,
+  type StreamStartTlsOptions,
+} from "./streams.js";
 
 // ---- locks and queues ----
 export { Lock, Event, Condition, Semaphore, BoundedSemaphore, Barrier } from "./locks.js";
 export { Queue, PriorityQueue, LifoQueue, type PriorityQueueOptions } from "./queues.js";
 
 // ---- UDP, subprocesses, signals, DNS, pipes, executor ----
+export { UdpTransport, type DatagramEndpointOptions } from "./net/udp.js";
+export { ReadPipeTransport, WritePipeTransport, type ReadPipeProtocol } from "./pipes.js";
+export {
+  ProcessTransport,
+  Process,
+  createSubprocessExec,
+  createSubprocessShell,
+  PIPE,
+  STDOUT,
+  DEVNULL,
+  type ProcessOptions,
+  type StdioSpec,
+  type SubprocessOptions,
+} from "./subprocess.js";
+export type { Signal } from "./signals.js";
+export {
+  AF_UNSPEC,
+  AF_UNIX,
+  AF_INET,
+  AF_INET6,
+  SOCK_STREAM,
+  SOCK_DGRAM,
+  SOCK_RAW,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  AI_PASSIVE,
+  AI_CANONNAME,
+  AI_NUMERICHOST,
+  AI_V4MAPPED,
+  AI_ALL,
+  AI_ADDRCONFIG,
+  AI_NUMERICSERV,
+  NI_NUMERICHOST,
+  NI_NUMERICSERV,
+  NI_NOFQDN,
+  NI_NAMEREQD,
+  NI_DGRAM,
+  type AddrInfo,
+  type GetaddrinfoOptions,
+} from "./dns.js";
+export type { SendfileOptions, SendfileSource } from "./sendfile.js";
+export { ThreadPoolExecutor, toThread, type Executor, type ExecutorCallable, type ModuleFunction, type ThreadPoolExecutorOptions } from "./executor.js";
+

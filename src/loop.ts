@@ -15,6 +15,26 @@ import { logger } from "./log.js";
 import { _setRunningLoop, _getRunningLoop } from "./running.js";
 import { Future, isFuture } from "./futures.js";
 import { Task, ensureFuture, type Awaitable, type Coroutine, type TaskOptions } from "./tasks.js";
+// Network (TCP, Unix, TLS): the section of that name below.
+import type * as netProto from "./protocols.js";
+import type * as netTransport from "./transports.js";
+import type * as netOptions from "./net/options.js";
+import type { Server as NetServer } from "./net/server.js";
+import * as netTcp from "./net/tcp.js";
+import * as netUnix from "./net/unix.js";
+import * as netTls from "./net/tls.js";
+import { NotSupportedError as NetNotSupportedError } from "./errors.js";
+// OS services (UDP, subprocesses, signals, DNS, pipes, executor): the section of that name below.
+import type * as osStream from "node:stream";
+import type * as osProto from "./protocols.js";
+import type * as osTransport from "./transports.js";
+import * as osUdp from "./net/udp.js";
+import * as osSubprocess from "./subprocess.js";
+import * as osSignals from "./signals.js";
+import * as osDns from "./dns.js";
+import * as osPipes from "./pipes.js";
+import * as osExecutor from "./executor.js";
+import * as osSendfile from "./sendfile.js";
 
 /** What `callExceptionHandler` receives; `message` is always there. */
 export interface ExceptionContext {
@@ -254,6 +274,7 @@ export class EventLoop {
     if (this._running) throw new Error("Cannot close a running event loop");
     if (this._closed) return;
     this._closed = true;
+    for (const cleanup of this._onClose.splice(0)) cleanup();
     this._table.length = 0;
     this._free.length = 0;
     this._firstTask = null;
@@ -435,7 +456,214 @@ export class EventLoop {
 
   // ---- network: TCP, Unix, TLS servers and connections (src/net/) --------------------------
 
+  /**
+   * Opens a TCP (optionally TLS) connection to `host:port` and gives `[transport, protocol]`;
+   * `protocolFactory` is called once connected, and its protocol's `connectionMade` has run when
+   * this returns. Options: `ssl`, `serverHostname`, `localAddr`, `family`, `sslHandshakeTimeout`.
+   */
+  createConnection<P extends netProto.BaseProtocol>(
+    protocolFactory: () => P,
+    host?: string | null,
+    port?: number | string | null,
+    options?: netOptions.CreateConnectionOptions,
+  ): Coroutine<[netTransport.Transport, P]> {
+    return netTcp.createConnection(this, protocolFactory, host, port, options);
+  }
+
+  /**
+   * Listens on `host:port` (host: a name or address, a list of them, or null for every interface;
+   * port 0 picks a free one) and serves each connection with a protocol from `protocolFactory`.
+   * Options: `ssl`, `backlog`, `reuseAddress`, `reusePort`, `startServing` (default true), `keepAlive`.
+   */
+  createServer(
+    protocolFactory: () => netProto.BaseProtocol,
+    host?: string | readonly string[] | null,
+    port?: number | string | null,
+    options?: netOptions.CreateServerOptions,
+  ): Coroutine<NetServer> {
+    return netTcp.createServer(this, protocolFactory, host, port, options);
+  }
+
+  /** createConnection on the Unix socket at `path` (with `ssl`, `serverHostname` is required). */
+  createUnixConnection<P extends netProto.BaseProtocol>(
+    protocolFactory: () => P,
+    path: string,
+    options?: netOptions.CreateUnixConnectionOptions,
+  ): Coroutine<[netTransport.Transport, P]> {
+    return netUnix.createUnixConnection(this, protocolFactory, path, options);
+  }
+
+  /** createServer on a Unix socket path (a stale socket file there is removed first). */
+  createUnixServer(protocolFactory: () => netProto.BaseProtocol, path: string, options?: netOptions.CreateUnixServerOptions): Coroutine<NetServer> {
+    return netUnix.createUnixServer(this, protocolFactory, path, options);
+  }
+
+  /**
+   * Upgrades `transport` to TLS and gives the new transport (the old one must not be used
+   * again). `sslcontext`: a tls.SecureContext, TLS options, or `true` (client, default context).
+   * Options: `serverSide`, `serverHostname`, `sslHandshakeTimeout`.
+   */
+  startTls(
+    transport: netTransport.Transport,
+    protocol: netProto.BaseProtocol,
+    sslcontext: netOptions.SSLOption,
+    options?: netOptions.StartTlsOptions,
+  ): Coroutine<netTransport.Transport> {
+    return netTls.startTls(this, transport, protocol, sslcontext, options);
+  }
+
+  /** Not supported on this host: there are no raw sockets in JS (use createServer). */
+  connectAcceptedSocket(_protocolFactory: unknown, _sock: unknown): never {
+    throw new NetNotSupportedError("connectAcceptedSocket() is not supported on this host: no raw sockets in JS");
+  }
+
   // ---- UDP, subprocesses, signals, DNS, pipes, executor -----------------------------------
+
+  /** @internal Cleanups `close()` runs once (signal handlers, the default executor). */
+  readonly _onClose: (() => void)[] = [];
+
+  /**
+   * A UDP endpoint over node:dgram (asyncio's create_datagram_endpoint): bound to `localAddr`
+   * (default: the wildcard address, port 0), connected to `remoteAddr` if given.
+   */
+  createDatagramEndpoint<P extends osProto.DatagramProtocol>(protocolFactory: () => P, options?: osUdp.DatagramEndpointOptions): Coroutine<[osTransport.DatagramTransport, P]> {
+    return osUdp.createDatagramEndpoint(this, protocolFactory, options);
+  }
+
+  /** Wraps a Node Readable (process.stdin, child.stdout, an fs stream) as a ReadTransport. */
+  connectReadPipe<P extends osPipes.ReadPipeProtocol>(protocolFactory: () => P, pipe: osStream.Readable): Coroutine<[osTransport.ReadTransport, P]> {
+    return osPipes.connectReadPipe(this, protocolFactory, pipe);
+  }
+
+  /** Wraps a Node Writable (process.stdout, child.stdin, an fs stream) as a WriteTransport. */
+  connectWritePipe<P extends osProto.BaseProtocol>(protocolFactory: () => P, pipe: osStream.Writable): Coroutine<[osTransport.WriteTransport, P]> {
+    return osPipes.connectWritePipe(this, protocolFactory, pipe);
+  }
+
+  /** Runs `program` with `args` (no shell); stdin/stdout/stderr default to PIPE. */
+  subprocessExec<P extends osProto.SubprocessProtocol>(
+    protocolFactory: () => P,
+    program: string,
+    args: readonly string[] = [],
+    options?: osSubprocess.SubprocessOptions,
+  ): Coroutine<[osTransport.SubprocessTransport, P]> {
+    return osSubprocess.subprocessExec(this, protocolFactory, program, args, options);
+  }
+
+  /** Runs `cmd` through the shell (/bin/sh -c); stdin/stdout/stderr default to PIPE. */
+  subprocessShell<P extends osProto.SubprocessProtocol>(protocolFactory: () => P, cmd: string, options?: osSubprocess.SubprocessOptions): Coroutine<[osTransport.SubprocessTransport, P]> {
+    return osSubprocess.subprocessShell(this, protocolFactory, cmd, options);
+  }
+
+  /** Calls `callback(...args)` through the loop whenever the process receives `sig` (a name or number). */
+  addSignalHandler<A extends unknown[]>(sig: osSignals.Signal, callback: (...args: A) => unknown, ...args: A): void {
+    osSignals.addSignalHandler(this, sig, callback, args);
+  }
+
+  /** Removes the handler for `sig`; false if there was none. */
+  removeSignalHandler(sig: osSignals.Signal): boolean {
+    return osSignals.removeSignalHandler(this, sig);
+  }
+
+  /** Resolves `host`/`port` to `[family, type, proto, canonname, sockaddr]` records (node:dns lookup). */
+  getaddrinfo(host: string | null, port: number | string | null, options?: osDns.GetaddrinfoOptions): Coroutine<osDns.AddrInfo[]> {
+    return osDns.getaddrinfo(this, host, port, options);
+  }
+
+  /** `[host, service]` for a numeric `[host, port]` (node:dns lookupService). */
+  getnameinfo(sockaddr: osProto.Address, flags = 0): Coroutine<[host: string, service: string]> {
+    return osDns.getnameinfo(this, sockaddr, flags);
+  }
+
+  /**
+   * Runs `fn(...args)` in `executor`, or in the default executor (a worker-thread pool) when
+   * null: `fn` must be self-contained (it is rebuilt from its source) or `{ module, export }`,
+   * and the arguments and result structured-cloneable. See ThreadPoolExecutor.
+   */
+  runInExecutor<A extends unknown[], R>(executor: osExecutor.Executor | null, fn: (...args: A) => R, ...args: A): Future<Awaited<R>>;
+  runInExecutor<R = unknown>(executor: osExecutor.Executor | null, fn: osExecutor.ModuleFunction, ...args: unknown[]): Future<R>;
+  runInExecutor(executor: osExecutor.Executor | null, fn: osExecutor.ExecutorCallable, ...args: unknown[]): Future<unknown> {
+    return osExecutor.runInExecutor(this, executor, fn, args);
+  }
+
+  /** Replaces the default executor (a ThreadPoolExecutor). */
+  setDefaultExecutor(executor: osExecutor.ThreadPoolExecutor): void {
+    osExecutor.setDefaultExecutor(this, executor);
+  }
+
+  /** Stops the default executor taking work and waits (at most `timeout` seconds) for its workers. */
+  shutdownDefaultExecutor(timeout: number | null = null): Coroutine<void> {
+    return osExecutor.shutdownDefaultExecutor(this, timeout);
+  }
+
+  /** Not supported on this host (no raw file descriptors): throws NotSupportedError. */
+  addReader(_fd: unknown, _callback: unknown, ..._args: unknown[]): never {
+    throw osPipes._notSupported("addReader", "connectReadPipe() with a Node stream, or the transports of createConnection()/createServer()");
+  }
+
+  /** Not supported on this host: throws NotSupportedError. */
+  removeReader(_fd: unknown): never {
+    throw osPipes._notSupported("removeReader", "the transport's close() or pauseReading()");
+  }
+
+  /** Not supported on this host: throws NotSupportedError. */
+  addWriter(_fd: unknown, _callback: unknown, ..._args: unknown[]): never {
+    throw osPipes._notSupported("addWriter", "connectWritePipe() with a Node stream, and the protocol's pauseWriting()/resumeWriting()");
+  }
+
+  /** Not supported on this host: throws NotSupportedError. */
+  removeWriter(_fd: unknown): never {
+    throw osPipes._notSupported("removeWriter", "the transport's close()");
+  }
+
+  /** Not supported on this host: throws NotSupportedError. */
+  sockRecv(_sock: unknown, _nbytes: unknown): never {
+    throw osPipes._notSupported("sockRecv", "a Protocol with createConnection(), or openConnection() and StreamReader.read()");
+  }
+
+  /** Not supported on this host: throws NotSupportedError. */
+  sockRecvInto(_sock: unknown, _buf: unknown): never {
+    throw osPipes._notSupported("sockRecvInto", "a BufferedProtocol with createConnection()");
+  }
+
+  /** Not supported on this host: throws NotSupportedError. */
+  sockRecvfrom(_sock: unknown, _bufsize: unknown): never {
+    throw osPipes._notSupported("sockRecvfrom", "createDatagramEndpoint() and DatagramProtocol.datagramReceived()");
+  }
+
+  /** Not supported on this host: throws NotSupportedError. */
+  sockSendto(_sock: unknown, _data: unknown, _address: unknown): never {
+    throw osPipes._notSupported("sockSendto", "createDatagramEndpoint() and DatagramTransport.sendto()");
+  }
+
+  /** Not supported on this host: throws NotSupportedError. */
+  sockSendall(_sock: unknown, _data: unknown): never {
+    throw osPipes._notSupported("sockSendall", "a transport's write(), or StreamWriter.write() and drain()");
+  }
+
+  /** Not supported on this host: throws NotSupportedError. */
+  sockConnect(_sock: unknown, _address: unknown): never {
+    throw osPipes._notSupported("sockConnect", "createConnection() or openConnection()");
+  }
+
+  /** Not supported on this host: throws NotSupportedError. */
+  sockAccept(_sock: unknown): never {
+    throw osPipes._notSupported("sockAccept", "createServer() or startServer()");
+  }
+
+  /** Not supported on this host: throws NotSupportedError. */
+  sockSendfile(_sock: unknown, _file: unknown, _offset?: unknown, _count?: unknown, _options?: unknown): never {
+    throw osPipes._notSupported("sockSendfile", "a transport's write() with chunks read from the file (or pipe an fs.ReadStream)");
+  }
+
+  /**
+   * Sends `count` bytes (default: to EOF) of `file` from `offset` over a stream transport; gives
+   * the bytes sent. Always asyncio's read-and-write fallback here (no raw descriptors for
+   * sendfile(2)): `fallback: false` raises SendfileNotAvailableError.
+   */
+  sendfile(transport: osTransport.BaseTransport, file: osSendfile.SendfileSource, offset = 0, count: number | null = null, options?: osSendfile.SendfileOptions): Coroutine<number> {
+    return osSendfile.sendfile(this, transport, file, offset, count, options);
+  }
 
   // ---- errors and debug -------------------------------------------------------------------
 

@@ -56,6 +56,8 @@ export class Runner {
     if (loop === null) return;
     try {
       await cancelAllTasks(loop);
+      // Like asyncio.run: join the default executor's workers before closing (THREAD_JOIN_TIMEOUT, 300 s).
+      if (!loop.isClosed()) await loop.runUntilComplete(loop.shutdownDefaultExecutor(300));
     } finally {
       loop.close();
     }
