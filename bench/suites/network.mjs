@@ -29,11 +29,15 @@ export const description = "Echo over loopback: request/response of 1/10/100 KiB
 export const SERVERS = [
   { name: "raw", baseline: true, server: "net/servers/raw-node.mjs", description: "plain node:net: socket.on('data', d => socket.write(d))" },
   // wasyncio servers, one line each, e.g.:
-  // { name: "protocol-wasm", server: "net/servers/protocol.mjs", args: ["--core", "wasm"] },
-  // { name: "protocol-js", server: "net/servers/protocol.mjs", args: ["--core", "js"] },
-  // { name: "buffered-wasm", server: "net/servers/buffered.mjs", args: ["--core", "wasm"] },
   // { name: "framed-wasm", server: "net/servers/framed.mjs", args: ["--core", "wasm"] },
-  // { name: "streams-wasm", server: "net/servers/streams.mjs", args: ["--core", "wasm"] },
+  { name: "protocol-wasm", server: "net/servers/protocol.mjs", args: ["--core", "wasm"], description: "wasyncio Protocol: dataReceived -> transport.write" },
+  { name: "protocol-js", server: "net/servers/protocol.mjs", args: ["--core", "js"], description: "the same on the TS core" },
+  { name: "buffered-wasm", server: "net/servers/buffered.mjs", args: ["--core", "wasm"], description: "wasyncio BufferedProtocol: reads land in its buffer (one shared by all connections)" },
+  { name: "buffered-js", server: "net/servers/buffered.mjs", args: ["--core", "js"], description: "the same on the TS core" },
+  { name: "buffered-copy-wasm", server: "net/servers/buffered.mjs", args: ["--core", "wasm", "--copy"], description: "BufferedProtocol on the forced one-copy fallback ('data' events)" },
+  { name: "buffered-perconn-wasm", server: "net/servers/buffered.mjs", args: ["--core", "wasm", "--per-connection"], description: "BufferedProtocol with a 64 KiB read buffer per connection" },
+  { name: "streams-wasm", server: "net/servers/streams.mjs", args: ["--core", "wasm"], description: "wasyncio streams: read(64 KiB), write, drain" },
+  { name: "streams-js", server: "net/servers/streams.mjs", args: ["--core", "js"], description: "the same on the TS core" },
   { name: "asyncio", baseline: true, runtimes: ["python"], server: "reference/echo_server.py", description: "CPython asyncio Protocol (reference)" },
   { name: "uvloop", runtimes: ["python"], server: "reference/echo_server.py", args: ["--uvloop"], description: "the same on uvloop (reference)" },
 ];

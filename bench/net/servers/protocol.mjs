@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+// wasyncio echo server, Protocol style: dataReceived(data) -> transport.write(data).
+// `--core wasm|js` picks the loop core; `--copy` forces the one-copy fallback read path. Contract: see raw-node.mjs.
+import process from "node:process";
+import { argValue, runServer } from "../../support/server.mjs";
+import { loadWasyncio, newLoop } from "../../support/wasyncio.mjs";
+
+runServer(async () => {
+  const asyncio = await loadWasyncio(["EventLoop", "Protocol"]);
+  const loop = newLoop(asyncio, argValue("--core", "wasm"));
+  if (process.argv.includes("--copy")) asyncio.setForceCopyPath(true);
+  class Echo extends asyncio.Protocol {
+    connectionMade(transport) {
+      this.transport = transport;
+    }
+    dataReceived(data) {
+      this.transport.write(data);
+    }
+  }
+  const server = await loop.runUntilComplete(loop.createServer(() => new Echo(), "127.0.0.1", Number(argValue("--port", "0"))));
+  const running = loop.runForever();
+  return {
+    port: server.sockets[0].getsockname()[1],
+    close: async () => {
+      server.close();
+      loop.stop();
+      await running;
+    },
+  };
+});
