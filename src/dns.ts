@@ -14,6 +14,7 @@ import { isIP } from "node:net";
 import type { Address } from "./protocols.js";
 import type { EventLoop } from "./loop.js";
 import { fromPromise, type Coroutine } from "./tasks.js";
+import { checkOptions } from "./net/options.js";
 
 /** Address families (Linux values). */
 export const AF_UNSPEC = 0;
@@ -104,6 +105,7 @@ export function _sockaddr(host: string, port: number, family: number): Address {
 export function* getaddrinfo(loop: EventLoop, host: string | null, port: number | string | null, options: GetaddrinfoOptions = {}): Coroutine<AddrInfo[]> {
   if (host !== null && host !== undefined && typeof host !== "string") throw new TypeError(`host must be a string or null, got ${typeof host}`);
   if (options === null || typeof options !== "object") throw new TypeError("getaddrinfo() options must be an object");
+  checkOptions(options, ["family", "type", "proto", "flags"], "getaddrinfo");
   const family = checkInt(options.family ?? AF_UNSPEC, "family");
   const type = checkInt(options.type ?? 0, "type");
   const proto = checkInt(options.proto ?? 0, "proto");

@@ -23,7 +23,6 @@ import type { Server as NetServer } from "./net/server.js";
 import * as netTcp from "./net/tcp.js";
 import * as netUnix from "./net/unix.js";
 import * as netTls from "./net/tls.js";
-import { NotSupportedError as NetNotSupportedError } from "./errors.js";
 // OS services (UDP, subprocesses, signals, DNS, pipes, executor): the section of that name below.
 import type * as osStream from "node:stream";
 import type * as osProto from "./protocols.js";
@@ -512,9 +511,9 @@ export class EventLoop {
     return netTls.startTls(this, transport, protocol, sslcontext, options);
   }
 
-  /** Not supported on this host: there are no raw sockets in JS (use createServer). */
-  connectAcceptedSocket(_protocolFactory: unknown, _sock: unknown): never {
-    throw new NetNotSupportedError("connectAcceptedSocket() is not supported on this host: no raw sockets in JS");
+  /** Not supported on this host: there are no raw sockets in JS (use createServer). Throws NotSupportedError. */
+  connectAcceptedSocket(_protocolFactory: unknown, _sock: unknown, _options?: unknown): never {
+    throw osPipes._notSupported("connectAcceptedSocket", "createServer() or startServer(), which accept connections themselves");
   }
 
   // ---- UDP, subprocesses, signals, DNS, pipes, executor -----------------------------------
@@ -629,6 +628,11 @@ export class EventLoop {
   /** Not supported on this host: throws NotSupportedError. */
   sockRecvfrom(_sock: unknown, _bufsize: unknown): never {
     throw osPipes._notSupported("sockRecvfrom", "createDatagramEndpoint() and DatagramProtocol.datagramReceived()");
+  }
+
+  /** Not supported on this host: throws NotSupportedError. */
+  sockRecvfromInto(_sock: unknown, _buf: unknown, _nbytes?: unknown): never {
+    throw osPipes._notSupported("sockRecvfromInto", "createDatagramEndpoint() and DatagramProtocol.datagramReceived()");
   }
 
   /** Not supported on this host: throws NotSupportedError. */

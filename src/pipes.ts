@@ -21,6 +21,8 @@ import type { Coroutine } from "./tasks.js";
 
 /** asyncio's defaults for a write transport's flow-control marks. */
 const DEFAULT_HIGH_WATER = 64 * 1024;
+/** asyncio's LOG_THRESHOLD_FOR_CONNLOST_WRITES: dropped writes after which each one warns. */
+const LOG_THRESHOLD_FOR_CONNLOST_WRITES = 5;
 
 // ---- shared helpers (also used by udp.ts and subprocess.ts) ----------------------------------
 
@@ -66,6 +68,7 @@ export function _toBytes(chunk: unknown): Uint8Array {
 export function _checkBytes(data: unknown, method: string): Uint8Array {
   if (data instanceof Uint8Array) return data;
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
   throw new TypeError(`${method}() argument must be a Uint8Array (bytes-like object), got ${data === null ? "null" : typeof data}`);
 }
 
@@ -372,8 +375,9 @@ export class WritePipeTransport extends WriteTransport {
     if (bytes.length === 0) return;
     const pipe = this._pipe;
     if (pipe === null || this._closing || this._lost) {
-      // asyncio drops writes to a closed pipe and warns only once they pile up.
-      if (++this._connLost >= 5) logger.warn("pipe closed by peer or write() raised: the data is dropped");
+      // asyncio drops writes to a closed pipe, warning (its message) once 5 were dropped.
+      if (this._connLost >= LOG_THRESHOLD_FOR_CONNLOST_WRITES) logger.warn("pipe closed by peer or os.write(pipe, data) raised exception.");
+      this._connLost++;
       return;
     }
     // Copy: the stream keeps a reference until the kernel took the bytes.
@@ -382,11 +386,16 @@ export class WritePipeTransport extends WriteTransport {
   }
 
   writelines(list: Iterable<Uint8Array>): void {
+    if (list === null || typeof (list as Partial<Iterable<Uint8Array>> | undefined)?.[Symbol.iterator] !== "function") {
+      throw new TypeError(`writelines() needs an iterable of bytes-like objects, got ${list === null ? "null" : typeof list}`);
+    }
+    // Check every item first, so a bad one writes nothing (as the socket transports do).
+    const items = [...list].map((data) => _checkBytes(data, "writelines"));
     const pipe = this._pipe;
     const corked = pipe !== null && !this._closing;
     if (corked) pipe.cork();
     try {
-      for (const data of list) this.write(data);
+      for (const data of items) this.write(data);
     } finally {
       // Uncork on the next tick, as Node recommends, so the batch goes down as one write.
       if (corked) process.nextTick(() => pipe.uncork());

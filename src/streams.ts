@@ -34,6 +34,7 @@ import type {
   CreateUnixServerOptions,
   SSLOption,
 } from "./net/options.js";
+import { checkOptions } from "./net/options.js";
 import type { Server } from "./net/server.js";
 import { toBytes } from "./net/transport.js";
 
@@ -500,9 +501,14 @@ export class StreamWriter {
   private readonly _loop: EventLoop;
 
   constructor(transport: WriterTransport, protocol: FlowControlMixin, reader: StreamReader | null, loop: EventLoop) {
+    if (transport === null || typeof transport !== "object" || typeof (transport as Partial<WriterTransport>).write !== "function") {
+      throw new TypeError(`StreamWriter needs a write transport, got ${transport === null ? "null" : typeof transport}`);
+    }
+    if (!(protocol instanceof FlowControlMixin)) throw new TypeError("StreamWriter needs a protocol that extends FlowControlMixin (e.g. StreamReaderProtocol)");
+    if (reader !== null && reader !== undefined && !(reader instanceof StreamReader)) throw new TypeError("StreamWriter reader must be a StreamReader or null");
     this._transport = transport;
     this._protocol = protocol;
-    this._reader = reader;
+    this._reader = reader ?? null;
     this._loop = loop;
   }
 
@@ -565,12 +571,13 @@ export class StreamWriter {
   *startTls(sslcontext: SSLOption, options?: StreamStartTlsOptions): Coroutine<void> {
     const protocol = this._protocol;
     if (!(protocol instanceof StreamReaderProtocol)) throw new TypeError("startTls() needs a StreamWriter made by openConnection/startServer");
+    const opts = checkOptions(options, ["serverHostname", "sslHandshakeTimeout", "sslShutdownTimeout"], "StreamWriter.startTls");
     yield* this.drain();
     const next = yield* this._loop.startTls(this._transport as Transport, protocol, sslcontext, {
       serverSide: protocol._isServerSide,
-      ...(options?.serverHostname !== undefined ? { serverHostname: options.serverHostname } : {}),
-      ...(options?.sslHandshakeTimeout !== undefined ? { sslHandshakeTimeout: options.sslHandshakeTimeout } : {}),
-      ...(options?.sslShutdownTimeout !== undefined ? { sslShutdownTimeout: options.sslShutdownTimeout } : {}),
+      ...(opts.serverHostname !== undefined ? { serverHostname: opts.serverHostname } : {}),
+      ...(opts.sslHandshakeTimeout !== undefined ? { sslHandshakeTimeout: opts.sslHandshakeTimeout } : {}),
+      ...(opts.sslShutdownTimeout !== undefined ? { sslShutdownTimeout: opts.sslShutdownTimeout } : {}),
     });
     this._transport = next;
     protocol._replaceTransport(next);

@@ -101,17 +101,48 @@ interface SpawnRequest {
   readonly defaultSpec: StdioSpec;
 }
 
+/** The option names the subprocess functions know (Python's Popen keywords that apply here, camelCase). */
+const OPTION_NAMES = ["stdin", "stdout", "stderr", "cwd", "env", "startNewSession", "shell", "universalNewlines", "text", "encoding", "errors", "bufsize"];
+
+/**
+ * asyncio's argument checks: unknown names are a TypeError (a typo, or a Popen option this host
+ * cannot honour: `preexecFn`, `passFds`, `user`, ...); the text-mode options and `bufsize` may only
+ * have their binary defaults (asyncio's ValueErrors, RangeError here).
+ */
+function checkSubprocessOptions(options: unknown, shellForm: boolean): SubprocessOptions {
+  if (options === null || typeof options !== "object" || Array.isArray(options)) throw new TypeError("subprocess options must be an object");
+  const opts = options as Record<string, unknown>;
+  for (const key of Object.keys(opts)) {
+    if (!OPTION_NAMES.includes(key)) throw new TypeError(`subprocess: unexpected option ${JSON.stringify(key)} (known: ${OPTION_NAMES.join(", ")}; Popen options such as preexecFn, passFds, user are not supported on this host)`);
+  }
+  if (shellForm ? opts.shell !== undefined && !opts.shell : Boolean(opts.shell)) {
+    throw new RangeError(shellForm ? "shell must be true" : "shell must be false: use subprocessShell()");
+  }
+  if (opts.universalNewlines) throw new RangeError("universalNewlines must be false: pipes carry bytes");
+  if (opts.text) throw new RangeError("text must be false: pipes carry bytes");
+  if (opts.encoding !== undefined && opts.encoding !== null) throw new RangeError("encoding must be null: pipes carry bytes");
+  if (opts.errors !== undefined && opts.errors !== null) throw new RangeError("errors must be null: pipes carry bytes");
+  if (opts.bufsize !== undefined && opts.bufsize !== 0) throw new RangeError("bufsize must be 0");
+  if (opts.cwd !== undefined && opts.cwd !== null && typeof opts.cwd !== "string" && !(opts.cwd instanceof URL)) {
+    throw new TypeError(`cwd must be a string or a file: URL, got ${typeof opts.cwd}`);
+  }
+  if (opts.startNewSession !== undefined && opts.startNewSession !== null && typeof opts.startNewSession !== "boolean") {
+    throw new TypeError(`startNewSession must be a boolean, got ${typeof opts.startNewSession}`);
+  }
+  return opts as SubprocessOptions;
+}
+
 /** Starts the child; throws what Popen would (ENOENT, EACCES) once the host reports it. */
 function spawnChild(req: SpawnRequest): ChildProcess {
-  const { options, defaultSpec } = req;
-  if (options === null || typeof options !== "object") throw new TypeError("subprocess options must be an object");
+  const { defaultSpec } = req;
+  const options = checkSubprocessOptions(req.options, req.args === null);
   const stdio: StdioEntry[] = [stdioOf(options.stdin, "stdin", defaultSpec), stdioOf(options.stdout, "stdout", defaultSpec), stdioOf(options.stderr, "stderr", defaultSpec)];
   const mergeStderr = options.stderr === STDOUT;
   if (mergeStderr && IS_WINDOWS) throw new NotSupportedError("stderr=STDOUT is not supported on Windows hosts: node:child_process cannot point a child's stderr at its stdout pipe");
   let cwd: string | undefined;
   if (options.cwd !== undefined && options.cwd !== null) cwd = options.cwd instanceof URL ? fileURLToPath(options.cwd) : String(options.cwd);
   const env = options.env ?? process.env;
-  if (env === null || typeof env !== "object") throw new TypeError("env must be an object of strings");
+  if (env === null || typeof env !== "object" || Array.isArray(env)) throw new TypeError("env must be an object of strings");
   const spawnOptions: SpawnOptions = { stdio, cwd, env, detached: Boolean(options.startNewSession), windowsHide: true };
 
   let file: string;
@@ -354,6 +385,9 @@ export class ProcessTransport extends SubprocessTransport {
 function* startProcess<P extends SubprocessProtocol>(loop: EventLoop, protocolFactory: () => P, req: SpawnRequest): Coroutine<[ProcessTransport, P]> {
   if (typeof protocolFactory !== "function") throw new TypeError("protocolFactory must be a function returning a SubprocessProtocol");
   if (loop.isClosed()) throw new Error("Event loop is closed");
+  // The protocol first, as asyncio does: a factory that fails leaves no child behind.
+  const protocol = protocolFactory();
+  if (protocol === null || typeof protocol !== "object") throw new TypeError(`protocol factory must return a SubprocessProtocol, got ${protocol === null ? "null" : typeof protocol}`);
   const child = spawnChild(req);
   if (child.pid === undefined) {
     // Spawning failed; the host reports why ('error', next tick): raise that, as Popen raises.
@@ -364,7 +398,6 @@ function* startProcess<P extends SubprocessProtocol>(loop: EventLoop, protocolFa
     for (const stream of [child.stdin, child.stdout, child.stderr]) stream?.destroy();
     yield* failure;
   }
-  const protocol = protocolFactory();
   const waiter = loop.createFuture<void>();
   const transport = new ProcessTransport(loop, protocol, child, waiter);
   try {
@@ -394,7 +427,6 @@ export function* subprocessExec<P extends SubprocessProtocol>(
   const file = checkArg(program, "program");
   if (!Array.isArray(args)) throw new TypeError("args must be an array of strings");
   const argv = args.map((a, i) => checkArg(a, `args[${i}]`));
-  if ((options as { shell?: unknown } | null)?.shell) throw new RangeError("shell must be false: use subprocessShell()");
   return yield* startProcess(loop, protocolFactory, { program: file, args: argv, options, defaultSpec });
 }
 

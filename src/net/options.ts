@@ -153,6 +153,27 @@ export function badHostError(host: string, method: string): Error {
   return error;
 }
 
+/**
+ * An IP literal `host` with a `family` it is not of: the error getaddrinfo(3) gives there (Python's
+ * `socket.gaierror`, "Address family for hostname not supported"), code `EAI_ADDRFAMILY`. The
+ * hosts would otherwise connect or bind the literal and ignore `family`.
+ */
+export function checkLiteralFamily(host: string, ipVersion: number, family: 0 | 4 | 6, method: string): void {
+  if (ipVersion === 0 || family === 0 || ipVersion === family) return;
+  const error = new Error(`${method}(): Address family for hostname not supported: ${host} is IPv${ipVersion}, family is ${family}`) as Error & { code: string; hostname: string; syscall: string };
+  error.code = "EAI_ADDRFAMILY";
+  error.hostname = host;
+  error.syscall = "getaddrinfo";
+  throw error;
+}
+
+/** An optional number of seconds that has no effect here (asyncio compatibility): null/undefined or a number >= 0. */
+export function checkOptionalDelay(value: unknown, name: string): void {
+  if (value === undefined || value === null) return;
+  if (typeof value !== "number" || Number.isNaN(value)) throw new TypeError(`${name} must be a number or null, got ${describeValue(value)}`);
+  if (value < 0) throw new RangeError(`${name} must be >= 0, got ${value}`);
+}
+
 export function checkHostType(host: unknown, method: string): string {
   if (typeof host !== "string") throw new TypeError(`${method}() host must be a string, got ${describeValue(host)}`);
   return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;

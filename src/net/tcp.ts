@@ -21,6 +21,8 @@ import {
   checkFactory,
   checkFamily,
   checkHostType,
+  checkLiteralFamily,
+  checkOptionalDelay,
   checkOptions,
   checkPort,
   describeValue,
@@ -147,8 +149,12 @@ export function* createConnection<P extends BaseProtocol>(
   if (host === undefined || host === null) throw new TypeError("createConnection() needs a host and port (sock= is not supported on this host)");
   const h = checkHostType(host, "createConnection");
   const p = checkPort(port, "createConnection", 1);
-  const family = checkFamily(opts.family, "createConnection");
-  if (net.isIP(h) === 0 && !isValidHostSyntax(h)) throw badHostError(h, "createConnection");
+  let family = checkFamily(opts.family, "createConnection");
+  checkOptionalDelay(opts.happyEyeballsDelay, "happyEyeballsDelay");
+  checkOptionalDelay(opts.interleave, "interleave");
+  const hostVersion = net.isIP(h);
+  if (hostVersion === 0 && !isValidHostSyntax(h)) throw badHostError(h, "createConnection");
+  checkLiteralFamily(h, hostVersion, family, "createConnection");
   let localAddress: string | undefined;
   let localPort: number | undefined;
   if (opts.localAddr !== undefined && opts.localAddr !== null) {
@@ -156,7 +162,19 @@ export function* createConnection<P extends BaseProtocol>(
     if (!Array.isArray(la) || la.length < 2) throw new TypeError(`createConnection() localAddr must be [host, port], got ${describeValue(la)}`);
     localAddress = checkHostType(la[0], "createConnection localAddr");
     localPort = checkPort(la[1], "createConnection localAddr", 0);
-    if (net.isIP(localAddress) === 0) throw new RangeError(`createConnection() localAddr host must be an IP address, got ${JSON.stringify(localAddress)}`);
+    const wanted = family !== 0 ? family : hostVersion === 4 || hostVersion === 6 ? hostVersion : 0;
+    const localVersion = net.isIP(localAddress);
+    if (localVersion === 0) {
+      // A name, as asyncio allows: resolve it (in the family of the remote address when known).
+      if (!isValidHostSyntax(localAddress)) throw badHostError(localAddress, "createConnection localAddr");
+      const found = yield* fromPromise(dns.promises.lookup(localAddress, { family: wanted }), loop);
+      localAddress = found.address;
+      // A remote name then resolves to the local address's family (the socket can only have one).
+      if (family === 0 && hostVersion === 0) family = found.family === 6 ? 6 : 4;
+    } else {
+      checkLiteralFamily(localAddress, localVersion, wanted, "createConnection localAddr");
+      if (family === 0 && hostVersion === 0) family = localVersion as 4 | 6;
+    }
     if (localPort === 0) localPort = undefined;
   }
   const tlsConfig = clientTls(opts, h, "createConnection");
@@ -257,11 +275,15 @@ export function* createServer(
   const keepAlive = checkBoolean(opts.keepAlive, "keepAlive", false);
   const tlsConfig = serverTls(opts, "createServer");
 
-  // asyncio binds every address a name resolves to; literal addresses and "all interfaces" as is.
+  // asyncio binds every address a name resolves to; literal addresses as is. "All interfaces"
+  // is one dual-stack listener, or with a family that family's wildcard address only.
   const addresses: (string | null)[] = [];
   for (const h of hosts) {
-    if (h === null || net.isIP(h) !== 0) addresses.push(h);
-    else {
+    if (h === null) addresses.push(family === 4 ? "0.0.0.0" : family === 6 ? "::" : null);
+    else if (net.isIP(h) !== 0) {
+      checkLiteralFamily(h, net.isIP(h), family, "createServer");
+      addresses.push(h);
+    } else {
       if (!isValidHostSyntax(h)) throw badHostError(h, "createServer");
       const found = yield* fromPromise(dns.promises.lookup(h, { all: true, family }), loop);
       for (const entry of found) if (!addresses.includes(entry.address)) addresses.push(entry.address);
@@ -273,6 +295,8 @@ export function* createServer(
     for (const address of addresses) {
       const listenOptions: net.ListenOptions & { reusePort?: boolean } = { port: p, backlog };
       if (address !== null) listenOptions.host = address;
+      // asyncio sets IPV6_V6ONLY on AF_INET6 listeners: family 6 means IPv6 only.
+      if (family === 6) listenOptions.ipv6Only = true;
       if (reusePort) listenOptions.reusePort = true;
       const shown = address === null ? `('*', ${p})` : `('${address}', ${p})`;
       server._addListener(yield* listen(loop, server, listenOptions, shown));

@@ -16,7 +16,7 @@ import type { Transport } from "../transports.js";
 import { NotSupportedError } from "../errors.js";
 import { hostRuntime } from "../host/node.js";
 import { ConnectionAbortedError, toTlsError } from "./errors.js";
-import { SSL_HANDSHAKE_TIMEOUT, checkOptions, checkTimeout, describeValue, type SSLOption, type StartTlsOptions } from "./options.js";
+import { SSL_HANDSHAKE_TIMEOUT, checkBoolean, checkOptions, checkTimeout, describeValue, type SSLOption, type StartTlsOptions } from "./options.js";
 import type { ServerTlsConfig } from "./server.js";
 import { StreamTransport, checkProtocol } from "./transport.js";
 
@@ -132,7 +132,7 @@ export function* startTls(
     // Measured: Deno's TLSSocket never completes a handshake over a socket that used onread.
     throw new NotSupportedError("startTls() is not supported on Deno for transports reading with onread; see docs/network.md");
   }
-  const serverSide = opts.serverSide === true;
+  const serverSide = checkBoolean(opts.serverSide, "startTls() serverSide", false);
   let secureContext: tls.SecureContext;
   let handshakeTimeout: number;
   let tlsSock: tls.TLSSocket;

@@ -20,6 +20,7 @@ import { fromPromise, type Coroutine } from "../tasks.js";
 import { DatagramTransport, type ExtraInfoName } from "../transports.js";
 import { AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC, _sockaddr } from "../dns.js";
 import { _callProtocol, _callSoonIfOpen, _checkBytes, _writeBufferLimits } from "../pipes.js";
+import { checkBoolean, checkOptions, describeValue } from "./options.js";
 import type { BaseProtocol } from "../protocols.js";
 
 /** `loop.createDatagramEndpoint` keyword options (Python's names, camelCase). */
@@ -44,6 +45,9 @@ export interface DatagramEndpointOptions {
 
 /** How many bytes of datagrams are held while the loop is not running (about a Linux receive buffer). */
 const HELD_LIMIT = 256 * 1024;
+
+/** asyncio's LOG_THRESHOLD_FOR_CONNLOST_WRITES. */
+const LOG_THRESHOLD_FOR_CONNLOST_WRITES = 5;
 
 /** asyncio counts this much per queued datagram on top of its bytes (the header). */
 const DATAGRAM_OVERHEAD = 8;
@@ -252,8 +256,9 @@ export class UdpTransport extends DatagramTransport {
     }
     const sock = this._sock;
     if (sock === null || this._closing) {
-      // asyncio drops sends on a closed endpoint and warns once they pile up.
-      if (++this._connLost >= 5) logger.warn("socket.send() on a closed datagram transport: the datagram is dropped");
+      // asyncio drops sends on a closed endpoint, with its warning from the 5th on (its
+      // `_conn_lost` is 1 after close() and LOG_THRESHOLD_FOR_CONNLOST_WRITES is 5).
+      if (++this._connLost >= LOG_THRESHOLD_FOR_CONNLOST_WRITES) logger.warn("socket.send() raised exception.");
       return;
     }
     const size = bytes.length + DATAGRAM_OVERHEAD;
@@ -377,9 +382,15 @@ export function* createDatagramEndpoint<P extends DatagramProtocol>(
   options: DatagramEndpointOptions = {},
 ): Coroutine<[UdpTransport, P]> {
   if (typeof protocolFactory !== "function") throw new TypeError("protocolFactory must be a function returning a DatagramProtocol");
-  if (options === null || typeof options !== "object") throw new TypeError("createDatagramEndpoint() options must be an object");
+  const opts = checkOptions(options, ["localAddr", "remoteAddr", "family", "proto", "flags", "reusePort", "allowBroadcast", "sock"], "createDatagramEndpoint");
   if (loop.isClosed()) throw new Error("Event loop is closed");
-  const { localAddr = null, remoteAddr = null, family = AF_UNSPEC, reusePort = false, allowBroadcast = false, sock: given = null } = options;
+  const { localAddr = null, remoteAddr = null, family = AF_UNSPEC, sock: given = null } = opts;
+  const reusePort = checkBoolean(opts.reusePort, "reusePort", false);
+  const allowBroadcast = checkBoolean(opts.allowBroadcast, "allowBroadcast", false);
+  for (const name of ["proto", "flags"] as const) {
+    const value = opts[name];
+    if (value !== undefined && value !== null && (typeof value !== "number" || !Number.isInteger(value))) throw new TypeError(`${name} must be an integer, got ${describeValue(value)}`);
+  }
   let sock: dgram.Socket;
   let connected: Address[] | null = null;
   if (given !== null) {
@@ -448,7 +459,23 @@ export function* createDatagramEndpoint<P extends DatagramProtocol>(
       throw error;
     }
   }
-  const protocol = protocolFactory();
+  let protocol: P;
+  try {
+    protocol = protocolFactory();
+    if (protocol === null || typeof protocol !== "object" || typeof (protocol as Partial<DatagramProtocol>).datagramReceived !== "function") {
+      throw new TypeError(`protocol factory must return a DatagramProtocol (datagramReceived), got ${describeValue(protocol)}`);
+    }
+  } catch (error) {
+    if (given === null) {
+      sock.on("error", noop);
+      try {
+        sock.close();
+      } catch {
+        // already closed
+      }
+    }
+    throw error;
+  }
   const waiter = loop.createFuture<void>();
   const transport = new UdpTransport(loop, sock, protocol, connected, waiter);
   try {
