@@ -58,6 +58,8 @@ describe.each(CORES)("getaddrinfo / getnameinfo on the %s core", (core) => {
       expect((yield* fails(loop.getaddrinfo("localhost", 1, { flags: asyncio.AI_NUMERICHOST }))).code).toBe("EAI_NONAME");
       expect((yield* fails(loop.getaddrinfo("127.0.0.1", 1, { family: AF_INET6 }))).code).toBe("EAI_ADDRFAMILY");
       expect(yield* fails(loop.getaddrinfo(5 as never, 1))).toBeInstanceOf(TypeError);
+      expect(yield* fails(loop.getaddrinfo("localhost", 1, { socktype: asyncio.SOCK_STREAM } as never))).toBeInstanceOf(TypeError);
+      expect(yield* fails(loop.getaddrinfo("localhost", 1, { type: "stream" } as never))).toBeInstanceOf(TypeError);
       expect(yield* fails(loop.getaddrinfo("localhost", 70000))).toBeInstanceOf(RangeError);
       expect((yield* fails(loop.getnameinfo(["localhost", 80]))).code).toBe("EAI_NONAME");
       expect(yield* fails(loop.getnameinfo("127.0.0.1" as never))).toBeInstanceOf(TypeError);

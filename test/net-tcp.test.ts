@@ -588,7 +588,27 @@ describe.each(CORES)("TCP on the %s core", (core) => {
       expect(yield* catching(loop.createServer(factory, HOST, -1))).toBeInstanceOf(RangeError);
       expect(yield* catching(loop.createServer(factory, 5 as unknown as string, 0))).toBeInstanceOf(TypeError);
       expect(yield* catching(loop.createServer(factory, HOST, 0, { backlog: -1 }))).toBeInstanceOf(RangeError);
-      expect(yield* catching(loop.createServer(factory, HOST, 0, { reusePort: true }))).toBeInstanceOf(asyncio.NotSupportedError);
+      if (!reusePortSupported) expect(yield* catching(loop.createServer(factory, HOST, 0, { reusePort: true }))).toBeInstanceOf(asyncio.NotSupportedError);
+      expect(yield* catching(loop.createServer(factory, HOST, 0, { backlog: 1.5 }))).toBeInstanceOf(TypeError);
+      expect(yield* catching(loop.createConnection(factory, HOST, 80, { happyEyeballsDelay: "soon" as never }))).toBeInstanceOf(TypeError);
+      expect(yield* catching(loop.createConnection(factory, HOST, 80, { interleave: -1 }))).toBeInstanceOf(RangeError);
+      // an IP literal of the other family: getaddrinfo's EAI_ADDRFAMILY, as asyncio raises
+      expect(yield* catching(loop.createConnection(factory, HOST, 80, { family: 6 }))).toMatchObject({ code: "EAI_ADDRFAMILY" });
+      expect(yield* catching(loop.createConnection(factory, HOST, 80, { localAddr: ["::1", 0] }))).toMatchObject({ code: "EAI_ADDRFAMILY" });
+      expect(yield* catching(loop.createConnection(factory, HOST, 80, { localAddr: ["no such host!", 0] }))).toMatchObject({ code: "ENOTFOUND" });
+      expect(yield* catching(loop.createServer(factory, HOST, 0, { family: 6 }))).toMatchObject({ code: "EAI_ADDRFAMILY" });
+      // startTls checks its options before touching the transport
+      const plainServer = yield* loop.createServer(() => new EchoProtocol(), HOST, 0);
+      const [pt, pp] = yield* loop.createConnection(() => new CollectProtocol(), HOST, portOf(plainServer));
+      expect(yield* catching(loop.startTls(pt, pp, true, { serverSide: "yes" as never }))).toBeInstanceOf(TypeError);
+      expect(yield* catching(loop.startTls(pt, pp, true, { server_hostname: "x" } as never))).toBeInstanceOf(TypeError);
+      expect(pt.isClosing()).toBe(false);
+      pt.write(text("still plain"));
+      yield* pp.whenReceived(11);
+      pt.close();
+      plainServer.close();
+      plainServer.closeClients();
+      yield* plainServer.waitClosed();
       expect(yield* catching(loop.createServer(factory, HOST, 0, { startServing: "yes" as never }))).toBeInstanceOf(TypeError);
       expect(yield* catching(loop.createServer(factory, HOST, 0, { ssl: true }))).toBeInstanceOf(TypeError);
 
@@ -727,6 +747,156 @@ describe.each(CORES)("TCP on the %s core", (core) => {
     });
   });
 
+  it("sets TCP_NODELAY on both ends; connectionMade once, before data; connectionLost once", async () => {
+    const noDelay = vi.spyOn(net.Socket.prototype, "setNoDelay");
+    try {
+      await runNet(core, function* () {
+        const loop = asyncio.getRunningLoop();
+        const serverSide = loop.createFuture<asyncio.Transport>();
+        class Counting extends EchoProtocol {
+          events: string[] = [];
+          override connectionMade(t: asyncio.Transport): void {
+            this.events.push("made");
+            super.connectionMade(t);
+            if (!serverSide.done()) serverSide.setResult(t);
+          }
+          override dataReceived(data: Uint8Array): void {
+            if (this.events.at(-1) !== "data") this.events.push("data");
+            super.dataReceived(data);
+          }
+          override connectionLost(exc: Error | null): void {
+            this.events.push("lost");
+            super.connectionLost(exc);
+          }
+        }
+        let serverProto: Counting | null = null;
+        const server = yield* loop.createServer(() => (serverProto = new Counting()), HOST, 0);
+        class Client extends CollectProtocol {
+          madeCalls = 0;
+          lostCalls = 0;
+          override connectionMade(t: asyncio.Transport): void {
+            this.madeCalls++;
+            super.connectionMade(t);
+          }
+          override connectionLost(exc: Error | null): void {
+            this.lostCalls++;
+            super.connectionLost(exc);
+          }
+        }
+        const [t, p] = yield* loop.createConnection(() => new Client(), HOST, portOf(server));
+        const st = yield* serverSide;
+        for (const transport of [t, st]) {
+          const sock = transport.getExtraInfo<net.Socket>("socket")!;
+          const calls = noDelay.mock.contexts.flatMap((ctx, i) => (ctx === sock ? [noDelay.mock.calls[i]![0]] : []));
+          expect(calls.length, "setNoDelay calls on this socket").toBeGreaterThan(0);
+          expect(calls.at(-1)).toBe(true);
+        }
+        t.write(pattern(100_000, 5));
+        yield* p.whenReceived(100_000);
+        t.close();
+        yield* p.closed;
+        yield* until(() => serverProto!.events.at(-1) === "lost");
+        yield* asyncio.sleep(0.01);
+        expect(p.madeCalls).toBe(1);
+        expect(p.lostCalls).toBe(1);
+        expect(serverProto!.events).toEqual(["made", "data", "lost"]);
+        server.close();
+        yield* server.waitClosed();
+      });
+    } finally {
+      noDelay.mockRestore();
+    }
+  });
+
+  it("close() flushes everything written before it, then connectionLost(null)", async () => {
+    await runNet(core, function* () {
+      const loop = asyncio.getRunningLoop();
+      const peer = loop.createFuture<CollectProtocol>();
+      const server = yield* loop.createServer(
+        () => {
+          const p = new CollectProtocol();
+          if (!peer.done()) peer.setResult(p);
+          return p;
+        },
+        HOST,
+        0,
+      );
+      const [t, p] = yield* loop.createConnection(() => new CollectProtocol(), HOST, portOf(server));
+      const payload = pattern(8 << 20, 77);
+      for (let at = 0; at < payload.length; at += 1 << 20) t.write(payload.subarray(at, at + (1 << 20)));
+      // 8 MiB is far more than the kernel takes at once: most of it is still buffered here
+      t.close();
+      expect(t.isClosing()).toBe(true);
+      expect(yield* p.closed).toBeNull();
+      const sp = yield* peer;
+      expect(yield* sp.closed).toBeNull();
+      expect(sp.eof).toBe(true);
+      expect(sp.received).toBe(payload.length);
+      expect(firstDifference(sp.data(), payload)).toBe(-1);
+      server.close();
+      yield* server.waitClosed();
+    });
+  });
+
+  it("createServer options: backlog, reuseAddress, reusePort; createConnection options: localAddr, family", async () => {
+    const localPort = await freePort();
+    await runNet(core, function* () {
+      const loop = asyncio.getRunningLoop();
+      const peers: asyncio.Transport[] = [];
+      const factory = (): EchoProtocol => {
+        const p = new EchoProtocol();
+        p.connectionMade = (t) => {
+          p.transport = t;
+          peers.push(t);
+        };
+        return p;
+      };
+      const servers: asyncio.Server[] = [];
+      for (const options of [{ backlog: 8 }, { backlog: 0 }, { reuseAddress: true }, { reuseAddress: false }, { family: 4 as const }]) {
+        const server = yield* loop.createServer(factory, HOST, 0, options);
+        const [t, p] = yield* loop.createConnection(() => new CollectProtocol(), HOST, portOf(server));
+        t.write(text("ok"));
+        yield* p.whenReceived(2);
+        t.close();
+        servers.push(server);
+      }
+      if (reusePortSupported) {
+        // two listeners on one port
+        const a = yield* loop.createServer(factory, HOST, 0, { reusePort: true });
+        const b = yield* loop.createServer(factory, HOST, portOf(a), { reusePort: true });
+        expect(portOf(b)).toBe(portOf(a));
+        servers.push(a, b);
+      } else {
+        expect(yield* catching(loop.createServer(factory, HOST, 0, { reusePort: true }))).toBeInstanceOf(asyncio.NotSupportedError);
+      }
+      const server = servers[0]!;
+      const port = portOf(server);
+
+      // localAddr with a port: the connection comes from there
+      peers.length = 0;
+      const [t1, p1] = yield* loop.createConnection(() => new CollectProtocol(), HOST, port, { localAddr: [HOST, localPort] });
+      expect(t1.getExtraInfo("sockname")).toEqual([HOST, localPort]);
+      t1.write(text("from a fixed port"));
+      yield* p1.whenReceived(17);
+      expect(peers[0]!.getExtraInfo("peername")).toEqual([HOST, localPort]);
+      t1.close();
+      // localAddr given as a name is resolved, as asyncio does (in the remote's family)
+      const [t2, p2] = yield* loop.createConnection(() => new CollectProtocol(), HOST, port, { localAddr: ["localhost", 0] });
+      expect(t2.getExtraInfo<[string, number]>("sockname")![0]).toBe(HOST);
+      t2.close();
+      // family 4 with a name resolves to IPv4 only
+      const [t3, p3] = yield* loop.createConnection(() => new CollectProtocol(), "localhost", port, { family: 4 });
+      expect(t3.getExtraInfo("peername")).toEqual([HOST, port]);
+      t3.close();
+      for (const p of [p1, p2, p3]) expect(yield* p.closed).toBeNull();
+      for (const s of servers) {
+        s.close();
+        s.closeClients();
+      }
+      for (const s of servers) yield* s.waitClosed();
+    });
+  });
+
   it("cancelling createConnection leaves nothing behind", async () => {
     // a server that accepts (and reads) but never completes a TLS handshake
     const raw = await rawServer((sock) => sock.resume());
@@ -745,6 +915,25 @@ describe.each(CORES)("TCP on the %s core", (core) => {
     }
   });
 });
+
+/** Whether listeners take `reusePort` here (Node 22.12+/23.1+, Bun), as src/host/node.ts decides. */
+const reusePortSupported = ((): boolean => {
+  if ((globalThis as { Bun?: unknown }).Bun !== undefined) return true;
+  const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
+  return major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
+})();
+
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once("error", reject);
+    probe.listen(0, HOST, () => {
+      const port = (probe.address() as net.AddressInfo).port;
+      probe.close(() => resolve(port));
+    });
+  });
+}
 
 /** Runs `coro` and gives what it threw (or fails if it did not throw). */
 function* catching(coro: asyncio.Coroutine<unknown> | asyncio.Future<unknown>): asyncio.Coroutine<unknown> {

@@ -50,6 +50,44 @@ describe.each(CORES)("TLS on the %s core", (core) => {
     });
   });
 
+  it("sets TCP_NODELAY on both ends of a TLS connection", async () => {
+    const noDelay = vi.spyOn(net.Socket.prototype, "setNoDelay");
+    try {
+      await runNet(core, function* () {
+        const loop = asyncio.getRunningLoop();
+        const serverSide = loop.createFuture<asyncio.Transport>();
+        const server = yield* loop.createServer(
+          () => {
+            const p = new EchoProtocol();
+            p.connectionMade = (t) => {
+              p.transport = t;
+              serverSide.setResult(t);
+            };
+            return p;
+          },
+          HOST,
+          0,
+          { ssl: serverSsl },
+        );
+        const [t, p] = yield* loop.createConnection(() => new CollectProtocol(), HOST, portOf(server), { ssl: clientSsl });
+        const st = yield* serverSide;
+        for (const transport of [t, st]) {
+          const sock = transport.getExtraInfo<net.Socket>("socket")!;
+          expect(sock).toBeInstanceOf(tls.TLSSocket);
+          const calls = noDelay.mock.contexts.flatMap((ctx, i) => (ctx === sock ? [noDelay.mock.calls[i]![0]] : []));
+          expect(calls.at(-1)).toBe(true);
+        }
+        t.close();
+        expect(yield* p.closed).toBeNull();
+        server.close();
+        server.closeClients();
+        yield* server.waitClosed();
+      });
+    } finally {
+      noDelay.mockRestore();
+    }
+  });
+
   it("serves with a SecureContext, and streams work over TLS", async () => {
     await runNet(core, function* () {
       const loop = asyncio.getRunningLoop();

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { spawn } from "node:child_process";
 import { closeSync, createReadStream, createWriteStream, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { open } from "node:fs/promises";
@@ -175,6 +175,28 @@ describe.each(CORES)("pipe transports on the %s core", (core) => {
     })());
   });
 
+  it("drops writes after close, warning from the 6th with asyncio's message", async () => {
+    const warn = vi.spyOn(asyncio.logger, "warn").mockImplementation(() => {});
+    try {
+      await run((function* () {
+        const loop = asyncio.getRunningLoop();
+        const stream = new PassThrough();
+        const [w, sink] = yield* loop.connectWritePipe(() => new Sink(), stream);
+        w.write(new Uint8Array([1]));
+        w.close();
+        // asyncio's pipe transport counts from 0 after close(): writes 1-5 pass quietly
+        for (let i = 0; i < 5; i++) w.write(new Uint8Array([2]));
+        expect(warn).not.toHaveBeenCalled();
+        w.write(new Uint8Array([3]));
+        expect(warn.mock.calls.map((c) => c[0])).toEqual(["pipe closed by peer or os.write(pipe, data) raised exception."]);
+        expect(yield* sink.lost).toBeNull();
+        expect([...(stream.read() as Buffer)]).toEqual([1]);
+      })());
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it("round-trips through a child's stdin and stdout", async () => {
     await run((function* () {
       const loop = asyncio.getRunningLoop();
@@ -280,6 +302,9 @@ describe.each(CORES)("pipe transports on the %s core", (core) => {
       const [w] = yield* loop.connectWritePipe(() => new Sink(), new PassThrough());
       expect(() => w.write("text" as never)).toThrow(TypeError);
       expect(() => w.setWriteBufferLimits(10, 20)).toThrow(RangeError);
+      expect(() => w.writelines(5 as never)).toThrow(TypeError);
+      expect(() => w.writelines([new Uint8Array(1), "text" as never])).toThrow(TypeError);
+      expect(w.getWriteBufferSize()).toBe(0); // a bad item writes nothing
       w.abort();
       const noop = () => {};
       const calls: [string, () => unknown][] = [
@@ -289,10 +314,14 @@ describe.each(CORES)("pipe transports on the %s core", (core) => {
         ["removeWriter", () => loop.removeWriter(1)],
         ["sockRecv", () => loop.sockRecv({}, 10)],
         ["sockRecvInto", () => loop.sockRecvInto({}, new Uint8Array(1))],
+        ["sockRecvfrom", () => loop.sockRecvfrom({}, 10)],
+        ["sockRecvfromInto", () => loop.sockRecvfromInto({}, new Uint8Array(1))],
+        ["sockSendto", () => loop.sockSendto({}, new Uint8Array(1), ["127.0.0.1", 1])],
         ["sockSendall", () => loop.sockSendall({}, new Uint8Array(1))],
         ["sockConnect", () => loop.sockConnect({}, ["127.0.0.1", 1])],
         ["sockAccept", () => loop.sockAccept({})],
         ["sockSendfile", () => loop.sockSendfile({}, {})],
+        ["connectAcceptedSocket", () => loop.connectAcceptedSocket(() => new Collect(), {})],
       ];
       for (const [name, call] of calls) {
         let error: unknown = null;

@@ -202,6 +202,37 @@ describe.each(CORES)("StreamReader on the %s core", (core) => {
     });
   });
 
+  it("has asyncio's 64 KiB default limit; a line exactly at the limit passes, one byte more fails", async () => {
+    await runNet(core, function* () {
+      const r = new asyncio.StreamReader();
+      expect(r.limit).toBe(65536);
+      expect(asyncio.DEFAULT_LIMIT).toBe(65536);
+      r.feedData(new Uint8Array(65536).fill(120));
+      r.feedData(text("\n"));
+      expect((yield* r.readline()).length).toBe(65537); // separator at index 65536 = limit: allowed
+      r.feedData(new Uint8Array(65537).fill(121));
+      r.feedData(text("\nnext\n"));
+      expect(yield* catching(r.readline())).toBeInstanceOf(RangeError);
+      expect(str(yield* r.readline())).toBe("next\n");
+      // readuntil at the limit with a multi-byte separator, then EOF on an exact read
+      const small = new asyncio.StreamReader(4);
+      small.feedData(text("abcd\r\nabcde\r\n"));
+      expect(str(yield* small.readuntil("\r\n"))).toBe("abcd\r\n");
+      const over = (yield* catching(small.readuntil("\r\n"))) as asyncio.LimitOverrunError;
+      expect(over).toBeInstanceOf(asyncio.LimitOverrunError);
+      expect(over.consumed).toBe(5);
+      expect(str(yield* small.readexactly(7))).toBe("abcde\r\n");
+      small.feedData(text("xy"));
+      small.feedEof();
+      expect(str(yield* small.readexactly(2))).toBe("xy"); // exactly what is left: no error
+      expect(small.atEof()).toBe(true);
+      const e = (yield* catching(small.readexactly(1))) as asyncio.IncompleteReadError;
+      expect(e).toBeInstanceOf(asyncio.IncompleteReadError);
+      expect(e.partial.length).toBe(0);
+      expect(e.expected).toBe(1);
+    });
+  });
+
   it("pauses its transport past twice the limit and resumes at the limit", async () => {
     await runNet(core, function* () {
       const r = new asyncio.StreamReader(100);
@@ -303,6 +334,49 @@ describe.each(CORES)("streams over sockets on the %s core", (core) => {
       },
       { reports },
     );
+  });
+
+  it("StreamWriter: writelines, getExtraInfo, isClosing; argument checks", async () => {
+    await runNet(core, function* () {
+      const server = yield* asyncio.startServer(
+        function* (reader, writer) {
+          const data = yield* reader.read(-1);
+          writer.writelines([text("got "), text(String(data.length)), text(" bytes")]);
+          yield* writer.drain();
+          writer.close();
+          yield* writer.waitClosed();
+        },
+        HOST,
+        0,
+      );
+      const port = portOf(server);
+      const [reader, writer] = yield* asyncio.openConnection(HOST, port, { limit: 1024 });
+      expect(writer.getExtraInfo("peername")).toEqual([HOST, port]);
+      expect(writer.getExtraInfo<[string, number]>("sockname")![0]).toBe(HOST);
+      expect(writer.getExtraInfo("socket")).toBeInstanceOf(net.Socket);
+      expect(writer.getExtraInfo("sslcontext", "none")).toBe("none");
+      writer.writelines([text("a"), pattern(5000, 2), new Uint8Array(0), text("z")]);
+      writer.writelines(new Set([text("!")]));
+      expect(() => writer.writelines([text("ok"), 5 as never])).toThrow(TypeError);
+      expect(() => writer.write("text" as never)).toThrow(TypeError);
+      yield* writer.drain();
+      writer.writeEof();
+      expect(str(yield* reader.read(-1))).toBe("got 5003 bytes");
+      expect(writer.isClosing()).toBe(false);
+      writer.close();
+      expect(writer.isClosing()).toBe(true);
+      yield* writer.waitClosed();
+      // StreamWriter.startTls checks its options before touching the connection
+      const [, w2] = yield* asyncio.openConnection(HOST, port);
+      expect(yield* catching(w2.startTls(true, { server_hostname: "x" } as never))).toBeInstanceOf(TypeError);
+      expect(w2.isClosing()).toBe(false);
+      w2.close();
+      yield* w2.waitClosed();
+      expect(() => new asyncio.StreamWriter(null as never, null as never, null, asyncio.getRunningLoop())).toThrow(TypeError);
+      expect(() => new asyncio.StreamWriter(w2.transport, {} as never, null, asyncio.getRunningLoop())).toThrow(TypeError);
+      server.close();
+      yield* server.waitClosed();
+    });
   });
 
   it("drain() waits while the peer does not read, and nothing is lost", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mkdtempSync, realpathSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as asyncio from "../src/index.js";
@@ -218,6 +218,24 @@ describe.each(CORES)("subprocess protocols on the %s core", (core) => {
     expect(reports.map((r) => (r.exception as Error).message)).toEqual(["boom in pipeDataReceived"]);
   });
 
+  it("calls the protocol factory before starting the child: a failing factory starts nothing", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "wasyncio-subprocess-"));
+    try {
+      await run((function* () {
+        const loop = asyncio.getRunningLoop();
+        const marker = join(dir, "started");
+        const boom = new Error("factory failed");
+        expect(yield* failure(loop.subprocessShell(() => {
+          throw boom;
+        }, `touch '${marker}'`))).toBe(boom);
+        yield* asyncio.sleep(0.2);
+        expect(existsSync(marker)).toBe(false);
+      })());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("validates its arguments", async () => {
     await run((function* () {
       const loop = asyncio.getRunningLoop();
@@ -231,6 +249,20 @@ describe.each(CORES)("subprocess protocols on the %s core", (core) => {
       expect(yield* failure(loop.subprocessExec(f, "cat", [], { shell: true } as never))).toBeInstanceOf(RangeError);
       expect(yield* failure(loop.subprocessShell(f, ["ls"] as never))).toBeInstanceOf(TypeError);
       expect(yield* failure(loop.subprocessExec(null as never, "cat"))).toBeInstanceOf(TypeError);
+      // option names: a typo or a Popen option this host cannot honour is a TypeError
+      expect(yield* failure(loop.subprocessExec(f, "cat", [], { stdOut: PIPE } as never))).toBeInstanceOf(TypeError);
+      expect(yield* failure(loop.subprocessExec(f, "cat", [], { preexecFn: () => {} } as never))).toBeInstanceOf(TypeError);
+      expect(yield* failure(loop.subprocessExec(f, "cat", [], { cwd: 5 } as never))).toBeInstanceOf(TypeError);
+      expect(yield* failure(loop.subprocessExec(f, "cat", [], { startNewSession: "yes" } as never))).toBeInstanceOf(TypeError);
+      expect(yield* failure(loop.subprocessExec(f, "cat", [], { env: ["A=1"] } as never))).toBeInstanceOf(TypeError);
+      // asyncio's ValueErrors: bytes only, no buffering choice, the right shell flag
+      expect(yield* failure(loop.subprocessExec(f, "cat", [], { text: true } as never))).toBeInstanceOf(RangeError);
+      expect(yield* failure(loop.subprocessExec(f, "cat", [], { universalNewlines: true } as never))).toBeInstanceOf(RangeError);
+      expect(yield* failure(loop.subprocessExec(f, "cat", [], { encoding: "utf8" } as never))).toBeInstanceOf(RangeError);
+      expect(yield* failure(loop.subprocessExec(f, "cat", [], { bufsize: 4096 } as never))).toBeInstanceOf(RangeError);
+      expect(yield* failure(loop.subprocessShell(f, "true", { shell: false } as never))).toBeInstanceOf(RangeError);
+      expect(yield* failure(asyncio.createSubprocessExec("cat", { stdin: PIPE, errors: "strict" } as never))).toBeInstanceOf(RangeError);
+      expect(yield* failure(loop.subprocessExec(() => null as never, "cat"))).toBeInstanceOf(TypeError);
       const [t, p] = yield* loop.subprocessExec(f, "sleep", ["10"], { stdin: DEVNULL, stdout: PIPE, stderr: null });
       expect(t.getPipeTransport(0)).toBeNull();
       expect(t.getPipeTransport(2)).toBeNull();
@@ -305,6 +337,12 @@ describe.each(CORES)("Process (streams) on the %s core", (core) => {
       const killed = yield* createSubprocessExec("sleep", "10");
       killed.kill();
       expect(yield* killed.wait()).toBe(-9);
+      const interrupted = yield* createSubprocessExec("sleep", "10");
+      expect(interrupted.pid).toBeGreaterThan(0);
+      expect(interrupted.returncode).toBeNull();
+      interrupted.sendSignal("SIGINT");
+      expect(yield* interrupted.wait()).toBe(-2);
+      expect(() => interrupted.sendSignal(1.5)).toThrow(TypeError);
       const exit5 = yield* createSubprocessShell("exit 5");
       expect(yield* exit5.wait()).toBe(5);
       // `true` exits at once: writing its stdin hits a broken pipe, which communicate() ignores.

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import dgram from "node:dgram";
 import * as asyncio from "../src/index.js";
 import type { Address, Coroutine, DatagramTransport } from "../src/index.js";
@@ -111,7 +111,7 @@ describe.each(CORES)("UDP on the %s core", (core) => {
       expect(client.isClosing()).toBe(true);
       client.close();
       expect(yield* cproto.lost).toBeNull();
-      client.sendto(new Uint8Array([1])); // dropped silently after close, as asyncio does
+      client.sendto(new Uint8Array([1])); // dropped after close, as asyncio does (no warning yet)
       client.abort();
       yield* sleep(0.01);
       expect(cproto.events).toEqual(["made", "lost"]);
@@ -209,8 +209,19 @@ describe.each(CORES)("UDP on the %s core", (core) => {
       yield* proto.waitFor(1);
       t.close();
       yield* proto.lost;
-      const [b] = yield* loop.createDatagramEndpoint(() => new Recorder(), { localAddr: LOCAL, allowBroadcast: true });
-      b.close();
+      const broadcast = vi.spyOn(dgram.Socket.prototype, "setBroadcast");
+      try {
+        const [b] = yield* loop.createDatagramEndpoint(() => new Recorder(), { localAddr: LOCAL, allowBroadcast: true });
+        expect(broadcast).toHaveBeenCalledWith(true);
+        expect(broadcast.mock.contexts.at(-1)).toBe(b.getExtraInfo("socket"));
+        b.close();
+        broadcast.mockClear();
+        const [n] = yield* loop.createDatagramEndpoint(() => new Recorder(), { localAddr: LOCAL });
+        expect(broadcast).not.toHaveBeenCalled(); // SO_BROADCAST only when asked for
+        n.close();
+      } finally {
+        broadcast.mockRestore();
+      }
     })());
   });
 
@@ -241,6 +252,29 @@ describe.each(CORES)("UDP on the %s core", (core) => {
     }
   });
 
+  it("drops sends after close, warning from the 5th with asyncio's message", async () => {
+    const warn = vi.spyOn(asyncio.logger, "warn").mockImplementation(() => {});
+    try {
+      await run((function* () {
+        const loop = asyncio.getRunningLoop();
+        const [server, sproto] = yield* loop.createDatagramEndpoint(() => new Recorder(), { localAddr: LOCAL });
+        const [client, cproto] = yield* loop.createDatagramEndpoint(() => new Recorder(), { remoteAddr: ["127.0.0.1", server.getExtraInfo<Address>("sockname")![1]] });
+        client.close();
+        yield* cproto.lost;
+        for (let i = 0; i < 4; i++) client.sendto(new Uint8Array([i]));
+        expect(warn).not.toHaveBeenCalled();
+        client.sendto(new Uint8Array([5]));
+        client.sendto(new Uint8Array([6]));
+        expect(warn.mock.calls.map((c) => c[0])).toEqual(["socket.send() raised exception.", "socket.send() raised exception."]);
+        yield* sleep(0.02);
+        expect(sproto.received).toHaveLength(0);
+        server.close();
+      })());
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it("validates its arguments the way asyncio does", async () => {
     await run((function* () {
       const loop = asyncio.getRunningLoop();
@@ -265,6 +299,33 @@ describe.each(CORES)("UDP on the %s core", (core) => {
       if (Number(process.versions.node.split(".")[0]) < 22) {
         expect(yield* fails({ localAddr: LOCAL, reusePort: true })).toBeInstanceOf(NotSupportedError);
       }
+      // option names and types: a typo or a removed asyncio option is a TypeError
+      expect(yield* fails({ localAddr: LOCAL, reuseAddress: true } as never)).toBeInstanceOf(TypeError);
+      expect(yield* fails({ local_addr: LOCAL } as never)).toBeInstanceOf(TypeError);
+      expect(yield* fails({ localAddr: LOCAL, allowBroadcast: "yes" as never })).toBeInstanceOf(TypeError);
+      expect(yield* fails({ localAddr: LOCAL, reusePort: 1 as never })).toBeInstanceOf(TypeError);
+      expect(yield* fails({ localAddr: LOCAL, proto: "udp" as never })).toBeInstanceOf(TypeError);
+      expect(yield* fails(5 as never)).toBeInstanceOf(TypeError);
+      // a factory that gives no DatagramProtocol: TypeError, and the socket is not left open
+      let madeSock: dgram.Socket | null = null;
+      const closes = vi.spyOn(dgram.Socket.prototype, "close");
+      try {
+        const bad = (yield* (function* () {
+          try {
+            yield* loop.createDatagramEndpoint(() => ({}) as never, { localAddr: LOCAL });
+          } catch (error) {
+            return error;
+          }
+          throw new Error("did not fail");
+        })()) as Error;
+        expect(bad).toBeInstanceOf(TypeError);
+        expect(bad.message).toMatch(/DatagramProtocol/);
+        madeSock = closes.mock.contexts.at(-1) as dgram.Socket;
+      } finally {
+        closes.mockRestore();
+      }
+      expect(madeSock).toBeInstanceOf(dgram.Socket);
+      expect(() => madeSock!.address()).toThrow(); // closed: not bound any more
       const [t, proto] = yield* loop.createDatagramEndpoint(factory, { localAddr: LOCAL });
       expect(() => t.sendto("text" as never, ["127.0.0.1", 9])).toThrow(TypeError);
       expect(() => t.sendto(new Uint8Array(1))).toThrow(TypeError); // not connected: an address is needed

@@ -12,8 +12,9 @@ const bin = (name) => join(root, "node_modules", ".bin", name);
 const runtimes = [
   ["node", process.execPath, []],
   // Deno's permissions: the bundle reads its .wasm; the smokes use loopback sockets, child
-  // processes, environment and worker threads.
-  ["deno", bin("deno"), ["run", "--allow-read", "--allow-net=127.0.0.1", "--allow-run", "--allow-env", "--allow-sys", "--allow-write"]],
+  // processes, environment and worker threads. Deno checks a name's permission before resolving
+  // it, so getaddrinfo("localhost") needs "localhost" listed besides 127.0.0.1 (still loopback).
+  ["deno", bin("deno"), ["run", "--allow-read", "--allow-net=127.0.0.1,localhost", "--allow-run", "--allow-env", "--allow-sys", "--allow-write"]],
   ["bun", bin("bun"), []],
 ];
 const only = process.argv.slice(2);
