@@ -16,6 +16,7 @@
  * @module
  */
 import * as net from "node:net";
+import type * as tls from "node:tls";
 
 /** The JS runtime under `node:net`. */
 export type HostRuntime = "node" | "deno" | "bun";
@@ -137,4 +138,15 @@ export function reusePortSupported(): boolean {
   if (hostRuntime === "deno") return false;
   const [major, minor] = (typeof process !== "undefined" ? process.versions.node : "0.0").split(".").map(Number) as [number, number];
   return major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
+}
+
+/**
+ * A server-side TLSSocket made by hand (not by a tls.Server) keeps its "control" until released,
+ * and until then swallows the TLS errors that come after the handshake (a record that does not
+ * decrypt, a bad record): it neither emits "error" nor closes, so the connection hangs open.
+ * tls.Server releases control once the socket is secure (onServerSocketSecure); so do we. Private
+ * API, feature-detected: on a host without it nothing changes.
+ */
+export function releaseTlsControl(sock: tls.TLSSocket): void {
+  (sock as unknown as { _releaseControl?: () => boolean })._releaseControl?.();
 }

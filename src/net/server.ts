@@ -17,7 +17,7 @@ import type { Future } from "../futures.js";
 import type { EventLoop } from "../loop.js";
 import { logger } from "../log.js";
 import type { BaseProtocol } from "../protocols.js";
-import { adoptAccepted } from "../host/node.js";
+import { adoptAccepted, releaseTlsControl } from "../host/node.js";
 import { ConnectionAbortedError } from "./errors.js";
 import { ReadRelay, StreamTransport, checkProtocol, type TransportOwner } from "./transport.js";
 
@@ -191,6 +191,7 @@ export class Server implements TransportOwner {
     tlsSock.once("close", onClose);
     tlsSock.once("secure", () => {
       done();
+      releaseTlsControl(tlsSock);
       if (loop.isClosed()) {
         tlsSock.destroy();
         return;

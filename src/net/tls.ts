@@ -14,7 +14,7 @@ import type { EventLoop } from "../loop.js";
 import type { BaseProtocol } from "../protocols.js";
 import type { Transport } from "../transports.js";
 import { NotSupportedError } from "../errors.js";
-import { hostRuntime } from "../host/node.js";
+import { hostRuntime, releaseTlsControl } from "../host/node.js";
 import { ConnectionAbortedError, toTlsError } from "./errors.js";
 import { SSL_HANDSHAKE_TIMEOUT, checkBoolean, checkOptions, checkTimeout, describeValue, type SSLOption, type StartTlsOptions } from "./options.js";
 import type { ServerTlsConfig } from "./server.js";
@@ -175,6 +175,7 @@ export function* startTls(
   const onClose = (): void => fail(new ConnectionAbortedError("the connection closed during the TLS handshake"));
   const onSecure = (): void => {
     cleanup();
+    if (serverSide) releaseTlsControl(tlsSock);
     if (fut.done()) {
       tlsSock.destroy();
       return;

@@ -352,6 +352,9 @@ export class StreamTransport extends Transport {
 
   private readonly _onError = (error: Error): void => {
     if (this._lostError === undefined) this._lostError = error;
+    // A TLS socket emits errors after the handshake (a record that does not decrypt) without
+    // destroying itself: close it (asyncio's _fatal_error), else "close" never comes.
+    if (!this._sock.destroyed) this._sock.destroy();
     if (this._loop.getDebug()) logger.debug(`${this}: socket error`, error);
   };
 
@@ -473,7 +476,7 @@ export class StreamTransport extends Transport {
     if (this._eof) throw new Error("Cannot call write() after writeEof()");
     if (this._upgradedTo !== null) throw new Error("this transport was upgraded by startTls(): write to the transport it returned");
     if (bytes.length === 0) return;
-    if (this._connLost > 0 || this._sock.destroyed || this._closing) {
+    if (this._connLost > 0 || this._sockDead() || this._closing) {
       this._dropWrite();
       return;
     }
@@ -492,7 +495,7 @@ export class StreamTransport extends Transport {
     if (this._eof) throw new Error("Cannot call writelines() after writeEof()");
     if (this._upgradedTo !== null) throw new Error("this transport was upgraded by startTls(): write to the transport it returned");
     if (chunks.length === 0) return;
-    if (this._connLost > 0 || this._sock.destroyed || this._closing) {
+    if (this._connLost > 0 || this._sockDead() || this._closing) {
       this._dropWrite();
       return;
     }
@@ -567,7 +570,9 @@ export class StreamTransport extends Transport {
   };
 
   private _maybeResumeProtocol(): void {
-    if (!this._protocolPaused || this._sock.writableLength > this._low) return;
+    // A lost connection is not resumed (its pending writes failed, they did not drain): asyncio
+    // never calls resume_writing after a fatal error either.
+    if (!this._protocolPaused || this._sockDead() || this._sock.writableLength > this._low) return;
     if (!this._loop.isRunning() && !this._loop.isClosed()) {
       // Wait for the loop so that resumeWriting runs inside it.
       this._loop.callSoon(() => this._maybeResumeProtocol());
@@ -627,7 +632,19 @@ export class StreamTransport extends Transport {
   // ---- closing ----------------------------------------------------------------------------
 
   isClosing(): boolean {
-    return this._closing || this._upgradedTo !== null;
+    // (errored: see _sockDead; a socket the host closed after both directions were shut down is
+    // not "closing" until close(), as in asyncio)
+    return this._closing || this._sock.errored != null || this._upgradedTo !== null;
+  }
+
+  /**
+   * The socket failed or is gone, though its "error"/"close" events may not have come yet: a
+   * write the kernel refused (reset, broken pipe) marks the host socket errored at once and
+   * destroys it only later. asyncio's write() calls _fatal_error right then (is_closing() true,
+   * writes dropped, no more resume_writing), and so do we from here.
+   */
+  private _sockDead(): boolean {
+    return this._sock.destroyed || this._sock.errored != null;
   }
 
   /** Stops reading, flushes what is buffered, then closes; the protocol gets `connectionLost(null)`. */
