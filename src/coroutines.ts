@@ -24,3 +24,13 @@ export function isCoroutine(value: unknown): value is Coroutine<unknown> {
 export function isCoroutineFunction(fn: unknown): boolean {
   return typeof fn === "function" && Object.prototype.toString.call(fn) === "[object GeneratorFunction]";
 }
+
+/**
+ * The TypeError for a body (of `timeout()`, `taskGroup()`, ...) that returned something other
+ * than a coroutine, e.g. an async function's Promise.
+ * @internal
+ */
+export function notACoroutine(method: string, value: unknown): TypeError {
+  const got = value === null ? "null" : value instanceof Promise ? "a Promise (an async function? use function* and yield*)" : typeof value;
+  return new TypeError(`${method} body must be a generator function (function* (...) { ... }), it returned ${got}`);
+}

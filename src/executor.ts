@@ -227,7 +227,8 @@ export class ThreadPoolExecutor implements Executor {
 
   constructor(maxWorkers: number | null = null, options: ThreadPoolExecutorOptions = {}) {
     if (maxWorkers === null || maxWorkers === undefined) maxWorkers = defaultMaxWorkers();
-    else if (typeof maxWorkers !== "number" || !Number.isInteger(maxWorkers) || maxWorkers <= 0) throw new RangeError("maxWorkers must be greater than 0");
+    else if (typeof maxWorkers !== "number") throw new TypeError(`maxWorkers must be an integer or null, got ${typeof maxWorkers}`);
+    else if (!Number.isInteger(maxWorkers) || maxWorkers <= 0) throw new RangeError("maxWorkers must be greater than 0");
     this.maxWorkers = maxWorkers;
     this._prefix = options.threadNamePrefix ?? "ThreadPoolExecutor";
   }

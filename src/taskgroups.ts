@@ -6,7 +6,7 @@
  */
 import { CancelledError, ExceptionGroup } from "./errors.js";
 import { Future } from "./futures.js";
-import type { Coroutine } from "./coroutines.js";
+import { isCoroutine, notACoroutine, type Coroutine } from "./coroutines.js";
 import type { EventLoop } from "./loop.js";
 import { getRunningLoop } from "./running.js";
 import type { Task, TaskOptions } from "./tasks.js";
@@ -123,7 +123,9 @@ export function* taskGroup<T>(body: (tg: TaskGroup) => Coroutine<T>): Coroutine<
   tg._enter();
   let result: T;
   try {
-    result = yield* body(tg);
+    const coro = body(tg);
+    if (!isCoroutine(coro)) throw notACoroutine("taskGroup()", coro);
+    result = yield* coro;
   } catch (error) {
     yield* tg._exit(error, true);
     throw error;

@@ -240,7 +240,7 @@ export class Task<T = unknown> extends Future<T> implements Waiter {
 function describe(value: unknown): string {
   if (value === null) return "null";
   if (typeof value === "object") return (value as object).constructor?.name ?? "object";
-  return typeof value === "string" ? JSON.stringify(value) : typeof value === "function" ? `function ${value.name}` : String(value);
+  return typeof value === "string" ? JSON.stringify(value) : typeof value === "function" ? (value.name ? `function ${value.name}` : "a function") : String(value);
 }
 
 // ---- creating and finding tasks ---------------------------------------------------------------
@@ -262,11 +262,19 @@ export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
   return new Set(target._liveTasks());
 }
 
+/** TypeError unless `loop` is omitted or a loop (a wrong one would only fail later, inside a callback). */
+function checkLoopArgument(loop: unknown, method: string): void {
+  if (loop !== undefined && (loop === null || typeof (loop as Partial<EventLoop>).callSoon !== "function" || typeof (loop as Partial<EventLoop>).isClosed !== "function")) {
+    throw new TypeError(`${method} loop argument must be an EventLoop, got ${describe(loop)}`);
+  }
+}
+
 /**
  * A Future for `value`: a Future is returned as is, a coroutine is wrapped in a Task, a
  * Promise/thenable is adopted with fromPromise.
  */
 export function ensureFuture<T>(value: Awaitable<T>, loop?: EventLoop): Future<T> {
+  checkLoopArgument(loop, "ensureFuture()");
   if (isFuture(value)) {
     if (loop !== undefined && value._loop !== loop) throw new RangeError("The future belongs to a different loop than the one specified as the loop argument");
     return value as Future<T>;
@@ -286,6 +294,7 @@ export function fromPromise<T>(promise: PromiseLike<T>, loop?: EventLoop): Futur
   if (promise === null || typeof (promise as PromiseLike<T> | undefined)?.then !== "function") {
     throw new TypeError(`fromPromise() needs a Promise or thenable, got ${describe(promise)}`);
   }
+  checkLoopArgument(loop, "fromPromise()");
   const fut = new Future<T>({ loop: loop ?? _currentLoop() });
   const settle = (ok: boolean, value: unknown): void => {
     if (fut.done() || fut._loop.isClosed()) return;

@@ -8,7 +8,7 @@
  */
 import { CancelledError, TimeoutError } from "./errors.js";
 import type { TimerHandle, Handle } from "./handles.js";
-import type { Coroutine } from "./coroutines.js";
+import { isCoroutine, notACoroutine, type Coroutine } from "./coroutines.js";
 import type { EventLoop } from "./loop.js";
 import { getRunningLoop } from "./running.js";
 import type { Task } from "./tasks.js";
@@ -135,7 +135,9 @@ function* runWithTimeout<T>(delay: number | null, given: Timeout | null, body: (
   cm._enter();
   let result: T;
   try {
-    result = yield* body(cm);
+    const coro = body(cm);
+    if (!isCoroutine(coro)) throw notACoroutine("timeout()", coro);
+    result = yield* coro;
   } catch (error) {
     throw cm._exit(error, true);
   }

@@ -10,7 +10,7 @@ import type { FrameError } from "../errors.js";
 import { resolveFramingOptions, type FramingOptions, type ResolvedFraming } from "./options.js";
 import {
   BATCH_FRAMES, ERR_NEGATIVE, ERR_NO_DELIM, ERR_OVERFLOW, ERR_SHORT, ERR_TOO_LARGE, ERR_VARINT,
-  badCommit, frameError, type FrameParser,
+  badCommit, checkFeedData, frameError, type FrameParser,
 } from "./parser.js";
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
@@ -382,6 +382,7 @@ export class JsFrameParser implements FrameParser {
 
   feed(data: Uint8Array): number {
     this.check();
+    checkFeedData(data);
     const len = data.length;
     let off = 0;
     while (off < len) {

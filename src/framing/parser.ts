@@ -93,6 +93,13 @@ export function frameError(code: number, value: number, aux: number, o: Resolved
   }
 }
 
+/** TypeError unless `data` is a Uint8Array (feed() would otherwise copy garbage or nothing). */
+export function checkFeedData(data: unknown): void {
+  if (!(data instanceof Uint8Array)) {
+    throw new TypeError(`feed() needs a Uint8Array, got ${data === null ? "null" : typeof data === "object" ? (data as object).constructor?.name ?? "object" : typeof data}`);
+  }
+}
+
 /** RangeError for a bad bufferUpdated() count. */
 export function badCommit(n: number, region: number): RangeError {
   return new RangeError(`bufferUpdated(${n}): expected an integer between 0 and ${region} (the last getBuffer region)`);

@@ -10,7 +10,7 @@
  */
 import type { FrameError } from "../errors.js";
 import { resolveFramingOptions, type FramingOptions, type ResolvedFraming } from "./options.js";
-import { BATCH_FRAMES, badCommit, frameError, type FrameParser } from "./parser.js";
+import { BATCH_FRAMES, badCommit, checkFeedData, frameError, type FrameParser } from "./parser.js";
 import { sharedFramingInstance, type FramingExports, type FramingInstance } from "./wasm-module.js";
 
 /** Extra construction options of {@link WasmFrameParser}. */
@@ -158,6 +158,7 @@ export class WasmFrameParser implements FrameParser {
 
   feed(data: Uint8Array): number {
     this.check();
+    checkFeedData(data);
     const len = data.length;
     let off = 0;
     while (off < len) {
