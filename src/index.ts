@@ -89,7 +89,9 @@ export {
   type PresetName,
   type WriteBufferOptions,
   type WriteSink,
+  type FlushTarget,
 } from "./framing/index.js";
+export { FramedProtocol, type FramedProtocolOptions } from "./framed.js";
 
 // ---- network: transports, servers, streams (src/net/, src/streams.ts) ----
 export { StreamTransport } from "./net/transport.js";

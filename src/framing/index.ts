@@ -10,7 +10,7 @@ import { WasmFrameParser, type WasmParserInit } from "./wasm-parser.js";
 
 export { WasmFrameParser, type WasmParserInit } from "./wasm-parser.js";
 export { JsFrameParser } from "./js-parser.js";
-export { WriteBuffer, type WriteBufferOptions, type WriteSink } from "./write-buffer.js";
+export { WriteBuffer, type WriteBufferOptions, type WriteSink, type FlushTarget } from "./write-buffer.js";
 export { type FrameParser, BATCH_FRAMES } from "./parser.js";
 export {
   resolveFramingOptions, PRESETS, DEFAULT_MAX_FRAME_SIZE, DEFAULT_INITIAL_CAPACITY, MAX_RING_CAPACITY,
@@ -21,5 +21,6 @@ export { FramingInstance, sharedFramingInstance, createFramingInstance, loadFram
 
 /** A frame parser on the WASM core (default) or the TS twin (`"js"`). */
 export function createFrameParser(options: FramingOptions, core: "wasm" | "js" = "wasm", init?: WasmParserInit): FrameParser {
+  if (core !== "wasm" && core !== "js") throw new RangeError(`createFrameParser() core must be "wasm" or "js", got ${typeof core === "string" ? JSON.stringify(core) : typeof core}`);
   return core === "js" ? new JsFrameParser(options) : new WasmFrameParser(options, init);
 }

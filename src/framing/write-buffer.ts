@@ -8,7 +8,9 @@
  * and are never overwritten; composed bytes may move (when the ring wraps or grows), which is
  * why positions are tracked relative to the start of the composed bytes.
  *
- * Integer writes take the value modulo 2^n, as DataView does (e.g. `writeUint8(256)` writes 0).
+ * Integer writes take an integer (TypeError for a non-number, RangeError for NaN, ±Infinity or a
+ * fraction, which DataView would silently write as 0 or truncate) modulo 2^n, as DataView does
+ * (e.g. `writeUint8(256)` writes 0). Float writes take any number (TypeError otherwise).
  * 64-bit writes take a bigint (also modulo 2^64, as DataView's setBigInt64) or a number, which
  * must be a safe integer (|v| <= 2^53 - 1; RangeError otherwise, since a larger number has
  * already lost precision); negative numbers are written as two's complement.
@@ -26,6 +28,24 @@ export interface WriteSink {
   write(data: Uint8Array, done: () => void): void;
 }
 
+/**
+ * A stream transport of this library (TCP, Unix, TLS): it can write bytes it does not own and
+ * report when the socket no longer needs them.
+ */
+interface BorrowingTransport {
+  _writeBorrowed(data: Uint8Array, done: () => void): void;
+  getWriteBufferSize(): number;
+  write(data: Uint8Array): void;
+}
+
+/** What {@link WriteBuffer.flush} writes to: a {@link WriteSink} or a transport (`write(data)`). */
+export type FlushTarget = WriteSink | { write(data: Uint8Array): void };
+
+function isBorrowingTransport(x: FlushTarget): x is FlushTarget & BorrowingTransport {
+  const t = x as Partial<BorrowingTransport>;
+  return typeof t._writeBorrowed === "function" && typeof t.getWriteBufferSize === "function";
+}
+
 /** Options of {@link WriteBuffer}. */
 export interface WriteBufferOptions {
   /** Starting ring capacity in bytes (default 16 KiB). */
@@ -36,12 +56,35 @@ export interface WriteBufferOptions {
   instance?: FramingInstance;
 }
 
+/** A block handed over by flush(): its size, and whether the writer is done with it. */
+interface Flight {
+  readonly n: number;
+  done: boolean;
+}
+
 const TWO32 = 4294967296;
+const noop = (): void => {};
 const encoder = new TextEncoder();
+const OPTION_KEYS = new Set(["initialCapacity", "maxCapacity", "instance"]);
+
+function kindOf(v: unknown): string {
+  if (v === null) return "null";
+  if (typeof v === "object") return (v as object).constructor?.name ?? "object";
+  return typeof v === "string" ? `string ${JSON.stringify(v.length > 20 ? v.slice(0, 20) + "..." : v)}` : `${typeof v} ${String(v)}`;
+}
+
+/** The error for a value an integer write refuses (not an integer: a string, NaN, 1.5, ...). */
+function badInt(method: string, v: unknown): Error {
+  return typeof v === "number" ? new RangeError(`${method}() needs an integer, got ${v}`) : new TypeError(`${method}() needs an integer, got ${kindOf(v)}`);
+}
+
+function badFloat(method: string, v: unknown): TypeError {
+  return new TypeError(`${method}() needs a number, got ${kindOf(v)}`);
+}
 
 function capOption(v: number | undefined, name: string, dflt: number): number {
   if (v === undefined) return dflt;
-  if (typeof v !== "number" || !Number.isInteger(v)) throw new TypeError(`${name} must be an integer`);
+  if (typeof v !== "number" || !Number.isInteger(v)) throw new TypeError(`${name} must be an integer, got ${kindOf(v)}`);
   if (v < 16 || v > 1 << 30) throw new RangeError(`${name} must be between 16 and ${1 << 30}, got ${v}`);
   return v;
 }
@@ -60,8 +103,13 @@ export class WriteBuffer {
   private pos = 0; // absolute address of the next byte to write
   private limit = 0; // absolute end of the writable space
   private msg = -1; // open message's length field, relative to base; -1: none
+  private readonly flights: Flight[] = []; // flushed blocks not yet released, oldest first
 
   constructor(options: WriteBufferOptions = {}) {
+    if (options === null || typeof options !== "object") throw new TypeError(`WriteBuffer options must be an object, got ${kindOf(options)}`);
+    for (const key of Object.keys(options)) {
+      if (!OPTION_KEYS.has(key)) throw new TypeError(`unknown WriteBuffer option ${JSON.stringify(key)}`);
+    }
     const maxCap = capOption(options.maxCapacity, "maxCapacity", 64 * 1024 * 1024);
     const initCap = Math.min(capOption(options.initialCapacity, "initialCapacity", 16 * 1024), maxCap);
     this.inst = options.instance ?? sharedFramingInstance();
@@ -130,18 +178,21 @@ export class WriteBuffer {
   }
 
   writeUint8(v: number): this {
+    if (!Number.isInteger(v)) throw badInt("writeUint8", v);
     if (this.pos === this.limit) this.grow(1);
     this.inst.u8[this.pos++] = v;
     return this;
   }
 
   writeInt8(v: number): this {
+    if (!Number.isInteger(v)) throw badInt("writeInt8", v);
     if (this.pos === this.limit) this.grow(1);
     this.inst.u8[this.pos++] = v;
     return this;
   }
 
   writeUint16BE(v: number): this {
+    if (!Number.isInteger(v)) throw badInt("writeUint16BE", v);
     if (this.limit - this.pos < 2) this.grow(2);
     this.inst.dv.setUint16(this.pos, v, false);
     this.pos += 2;
@@ -149,6 +200,7 @@ export class WriteBuffer {
   }
 
   writeUint16LE(v: number): this {
+    if (!Number.isInteger(v)) throw badInt("writeUint16LE", v);
     if (this.limit - this.pos < 2) this.grow(2);
     this.inst.dv.setUint16(this.pos, v, true);
     this.pos += 2;
@@ -156,6 +208,7 @@ export class WriteBuffer {
   }
 
   writeInt16BE(v: number): this {
+    if (!Number.isInteger(v)) throw badInt("writeInt16BE", v);
     if (this.limit - this.pos < 2) this.grow(2);
     this.inst.dv.setInt16(this.pos, v, false);
     this.pos += 2;
@@ -163,6 +216,7 @@ export class WriteBuffer {
   }
 
   writeInt16LE(v: number): this {
+    if (!Number.isInteger(v)) throw badInt("writeInt16LE", v);
     if (this.limit - this.pos < 2) this.grow(2);
     this.inst.dv.setInt16(this.pos, v, true);
     this.pos += 2;
@@ -170,6 +224,7 @@ export class WriteBuffer {
   }
 
   writeUint32BE(v: number): this {
+    if (!Number.isInteger(v)) throw badInt("writeUint32BE", v);
     if (this.limit - this.pos < 4) this.grow(4);
     this.inst.dv.setUint32(this.pos, v, false);
     this.pos += 4;
@@ -177,6 +232,7 @@ export class WriteBuffer {
   }
 
   writeUint32LE(v: number): this {
+    if (!Number.isInteger(v)) throw badInt("writeUint32LE", v);
     if (this.limit - this.pos < 4) this.grow(4);
     this.inst.dv.setUint32(this.pos, v, true);
     this.pos += 4;
@@ -184,6 +240,7 @@ export class WriteBuffer {
   }
 
   writeInt32BE(v: number): this {
+    if (!Number.isInteger(v)) throw badInt("writeInt32BE", v);
     if (this.limit - this.pos < 4) this.grow(4);
     this.inst.dv.setInt32(this.pos, v, false);
     this.pos += 4;
@@ -191,6 +248,7 @@ export class WriteBuffer {
   }
 
   writeInt32LE(v: number): this {
+    if (!Number.isInteger(v)) throw badInt("writeInt32LE", v);
     if (this.limit - this.pos < 4) this.grow(4);
     this.inst.dv.setInt32(this.pos, v, true);
     this.pos += 4;
@@ -198,12 +256,15 @@ export class WriteBuffer {
   }
 
   private write64(v: bigint | number, le: boolean): this {
+    if (typeof v !== "bigint") {
+      if (typeof v !== "number") throw new TypeError(`64-bit write needs a bigint or a safe integer, got ${kindOf(v)}`);
+      if (!Number.isSafeInteger(v)) throw new RangeError(`64-bit write needs a bigint or a safe integer, got ${v}`);
+    }
     if (this.limit - this.pos < 8) this.grow(8);
     const dv = this.inst.dv;
     if (typeof v === "bigint") {
       dv.setBigUint64(this.pos, BigInt.asUintN(64, v), le);
     } else {
-      if (!Number.isSafeInteger(v)) throw new RangeError(`64-bit write needs a bigint or a safe integer, got ${v}`);
       const hi = Math.floor(v / TWO32);
       const lo = v - hi * TWO32;
       dv.setInt32(le ? this.pos + 4 : this.pos, hi, le);
@@ -234,6 +295,7 @@ export class WriteBuffer {
   }
 
   writeFloat32BE(v: number): this {
+    if (typeof v !== "number") throw badFloat("writeFloat32BE", v);
     if (this.limit - this.pos < 4) this.grow(4);
     this.inst.dv.setFloat32(this.pos, v, false);
     this.pos += 4;
@@ -241,6 +303,7 @@ export class WriteBuffer {
   }
 
   writeFloat32LE(v: number): this {
+    if (typeof v !== "number") throw badFloat("writeFloat32LE", v);
     if (this.limit - this.pos < 4) this.grow(4);
     this.inst.dv.setFloat32(this.pos, v, true);
     this.pos += 4;
@@ -248,6 +311,7 @@ export class WriteBuffer {
   }
 
   writeFloat64BE(v: number): this {
+    if (typeof v !== "number") throw badFloat("writeFloat64BE", v);
     if (this.limit - this.pos < 8) this.grow(8);
     this.inst.dv.setFloat64(this.pos, v, false);
     this.pos += 8;
@@ -255,6 +319,7 @@ export class WriteBuffer {
   }
 
   writeFloat64LE(v: number): this {
+    if (typeof v !== "number") throw badFloat("writeFloat64LE", v);
     if (this.limit - this.pos < 8) this.grow(8);
     this.inst.dv.setFloat64(this.pos, v, true);
     this.pos += 8;
@@ -263,6 +328,7 @@ export class WriteBuffer {
 
   /** Appends the bytes. */
   writeBytes(data: Uint8Array): this {
+    if (!(data instanceof Uint8Array)) throw new TypeError(`writeBytes() needs a Uint8Array, got ${kindOf(data)}`);
     const n = data.length;
     if (this.limit - this.pos < n) this.grow(n);
     this.inst.u8.set(data, this.pos);
@@ -275,6 +341,7 @@ export class WriteBuffer {
    * @returns the number of bytes written.
    */
   writeUtf8(s: string): number {
+    if (typeof s !== "string") throw new TypeError(`writeUtf8() needs a string, got ${kindOf(s)}`);
     const n = s.length;
     if (this.limit - this.pos < n) this.grow(n);
     const before = this.pos - this.base;
@@ -308,6 +375,7 @@ export class WriteBuffer {
    * @throws TypeError if `s` contains a NUL character.
    */
   writeCString(s: string): this {
+    if (typeof s !== "string") throw new TypeError(`writeCString() needs a string, got ${kindOf(s)}`);
     if (s.indexOf("\0") !== -1) throw new TypeError("writeCString: the string contains a NUL character");
     this.writeUtf8(s);
     return this.writeUint8(0);
@@ -326,6 +394,7 @@ export class WriteBuffer {
         if (type.length !== 1 || type.charCodeAt(0) > 0xff) throw new TypeError(`message type must be one byte, got ${JSON.stringify(type)}`);
         code = type.charCodeAt(0);
       } else {
+        if (typeof type !== "number") throw new TypeError(`message type must be a byte or a 1-character string, got ${kindOf(type)}`);
         if (!Number.isInteger(type) || type < 0 || type > 0xff) throw new RangeError(`message type must be a byte (0..255), got ${type}`);
         code = type;
       }
@@ -378,20 +447,56 @@ export class WriteBuffer {
   }
 
   /**
-   * Takes the composed bytes and writes them to `sink`, releasing them when the sink calls
-   * `done`. Returns the number of bytes handed over (0: nothing composed, nothing written).
+   * Takes the composed bytes and writes them to `sink`; returns the number of bytes handed over
+   * (0: nothing composed, nothing written).
+   *
+   * * A stream transport of this library (`transport` of a Protocol, BufferedProtocol or
+   *   FramedProtocol over TCP, Unix or TLS): when its write buffer is empty (the usual case) the
+   *   socket gets a view of WASM memory, no JS copy, and the space is released when the host
+   *   reports the write done. When writes are already queued it gets a copy and the space is
+   *   released at once: a queued view would be detached, and its bytes lost, if this memory grew
+   *   before the socket got to it (the kernel holds a written view by address, which growth
+   *   leaves in place; a view waiting in the stream's queue is a JS object, which it detaches).
+   * * A {@link WriteSink} (`write(data, done)`, two declared parameters): gets the view, and the
+   *   space is released when it calls `done`.
+   * * Anything else with `write(data)` (another Transport): gets a copy; released at once.
    */
-  flush(sink: WriteSink): number {
+  flush(sink: FlushTarget): number {
     const data = this.take();
     const n = data.length;
     if (n === 0) return 0;
-    let called = false;
-    sink.write(data, () => {
-      if (called) return;
-      called = true;
-      this.release(n);
-    });
+    const flight: Flight = { n, done: false };
+    this.flights.push(flight);
+    if (isBorrowingTransport(sink)) {
+      if (sink.getWriteBufferSize() === 0) {
+        sink._writeBorrowed(data, () => this.settle(flight));
+        return n;
+      }
+    } else if (sink.write.length >= 2) {
+      (sink as WriteSink).write(data, () => this.settle(flight));
+      return n;
+    }
+    const copy = data.slice();
+    this.settle(flight);
+    (sink as WriteSink).write(copy, noop); // a transport ignores the second argument
     return n;
+  }
+
+  /**
+   * A flushed block is no longer needed. Space is released oldest first: a block settled before
+   * an older one (a copy made while a borrowed write is still in flight) waits for it.
+   */
+  private settle(flight: Flight): void {
+    if (flight.done) return;
+    flight.done = true;
+    const q = this.flights;
+    let i = 0;
+    let total = 0;
+    while (i < q.length && q[i]!.done) total += q[i++]!.n;
+    if (i === 0) return;
+    if (i === q.length) q.length = 0;
+    else q.splice(0, i);
+    this.release(total);
   }
 
   /** Frees the ring (in-flight views become invalid). */
@@ -399,6 +504,7 @@ export class WriteBuffer {
     if (this.h === 0) return;
     this.ex.wbufFree(this.h);
     this.h = 0;
+    this.flights.length = 0;
     this.buf = this.base = this.pos = this.limit = 0;
     this.msg = -1;
   }
