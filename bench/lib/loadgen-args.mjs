@@ -8,15 +8,22 @@ export const MAX_SIZE = 64 * 1024 * 1024;
 
 /**
  * @param {readonly string[]} argv
- * @returns {{ opts: { port: number, connections: number, size: number, warmup: number, duration: number, requests: number }, errors: string[] }}
+ * `--framed`: each request is a frame, a 4-byte big-endian length then `size` payload bytes,
+ * and the echo must be that whole frame.
+ * @returns {{ opts: { port: number, connections: number, size: number, warmup: number, duration: number, requests: number, framed: boolean }, errors: string[] }}
  */
 export function parseLoadgenArgs(argv) {
   /** @type {Record<string, number>} */
   const o = { port: NaN, connections: 10, size: 1024, warmup: 0.5, duration: 2, requests: MAX_REQUESTS };
+  let framed = false;
   /** @type {string[]} */
   const errors = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
+    if (a === "--framed") {
+      framed = true;
+      continue;
+    }
     const m = /^--(port|connections|size|warmup|duration|requests|host)(?:=(.*))?$/.exec(a);
     if (!m) {
       errors.push(`unknown argument ${a}`);
@@ -35,6 +42,6 @@ export function parseLoadgenArgs(argv) {
   if (!(o.warmup >= 0 && o.warmup <= MAX_DURATION_S)) errors.push(`--warmup must be 0..${MAX_DURATION_S} s`);
   if (!(o.duration > 0 && o.duration <= MAX_DURATION_S)) errors.push(`--duration must be in (0, ${MAX_DURATION_S}] s`);
   if (!(Number.isInteger(o.requests) && o.requests >= 1 && o.requests <= MAX_REQUESTS)) errors.push(`--requests must be 1..${MAX_REQUESTS}`);
-  return { opts: /** @type {any} */ (o), errors };
+  return { opts: /** @type {any} */ ({ ...o, framed }), errors };
 }
 

@@ -85,7 +85,8 @@ export function startServer(argv, opts = {}) {
 
 /**
  * Run the load generator (under node) against 127.0.0.1:port.
- * @param {{ node: string, port: number, connections: number, size: number, warmup: number, duration: number, serverPid?: number }} p
+ * `framed`: length-prefixed requests (loadgen --framed).
+ * @param {{ node: string, port: number, connections: number, size: number, warmup: number, duration: number, serverPid?: number, framed?: boolean }} p
  * @returns {Promise<LoadResult>}
  */
 export async function runLoad(p) {
@@ -104,6 +105,7 @@ export async function runLoad(p) {
       "--size", String(p.size),
       "--warmup", String(p.warmup),
       "--duration", String(p.duration),
+      ...(p.framed ? ["--framed"] : []),
     ],
     {
       timeoutMs: (p.warmup + p.duration + 30) * 1000,

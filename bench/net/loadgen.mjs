@@ -2,7 +2,7 @@
 // Echo load generator, run in its own process (DESIGN §7):
 //
 //   node bench/net/loadgen.mjs --port P [--connections 10] [--size 1024]
-//        [--warmup 0.5] [--duration 2] [--requests N]
+//        [--warmup 0.5] [--duration 2] [--requests N] [--framed]
 //
 // Opens N connections to 127.0.0.1:P (never any other address). Each
 // connection sends one M-byte message, waits until every byte came back,
@@ -10,6 +10,11 @@
 // An untimed warm-up runs first. The timed phase ends after --duration
 // seconds or --requests requests (whichever first; both are bounded), then
 // in-flight requests complete and the sockets close.
+//
+// --framed: each message is a frame, a 4-byte big-endian length (= size) then
+// the size payload bytes, and the server must echo that whole frame (header
+// included), verified byte for byte like the plain echo. Servers that parse
+// frames (servers/framed*.mjs) need it; a plain echo server passes it too.
 //
 // stdout: "@@mark start" / "@@mark end" when the timed phase starts/ends (the
 // harness samples the server's CPU time there), then one line
@@ -23,13 +28,16 @@ import { HOST, parseLoadgenArgs } from "../lib/loadgen-args.mjs";
 import { quantileSorted } from "../lib/stats.mjs";
 
 /**
- * @param {{ port: number, connections: number, size: number, warmup: number, duration: number, requests: number }} o
+ * @param {{ port: number, connections: number, size: number, warmup: number, duration: number, requests: number, framed?: boolean }} o
  */
 async function run(o) {
   // A pattern longer than one message; request k sends the window starting
   // at (k * 7) % 251, so a stale or misordered echo is caught.
   const pattern = Buffer.allocUnsafe(o.size + 256);
   for (let i = 0; i < pattern.length; i++) pattern[i] = (i * 31 + (i >> 8)) & 0xff;
+  const framed = o.framed === true;
+  /** Bytes per message on the wire (and per echo). */
+  const msgSize = framed ? 4 + o.size : o.size;
 
   /** @type {"warmup" | "timed" | "draining"} */
   let phase = "warmup";
@@ -68,19 +76,28 @@ async function run(o) {
     let got = 0;
     let t0 = 0;
     let expected = pattern.subarray(0, o.size);
+    // framed: one frame buffer per connection, rewritten for each request (the previous write
+    // is complete by then: its whole echo came back)
+    const frame = framed ? Buffer.allocUnsafe(msgSize) : null;
+    if (frame !== null) frame.writeUInt32BE(o.size, 0);
     /** @type {() => void} */
     let done = () => {};
     finished.push(new Promise((resolve) => (done = resolve)));
     const send = () => {
       const off = (seq++ * 7) % 251;
-      expected = pattern.subarray(off, off + o.size);
+      if (frame !== null) {
+        pattern.copy(frame, 4, off, off + o.size);
+        expected = frame;
+      } else {
+        expected = pattern.subarray(off, off + o.size);
+      }
       got = 0;
       t0 = performance.now();
       sock.write(expected);
     };
     sock.on("data", (chunk) => {
-      if (got + chunk.length > o.size) {
-        fail(new Error(`connection ${c}: received ${got + chunk.length} bytes for a ${o.size}-byte request`));
+      if (got + chunk.length > msgSize) {
+        fail(new Error(`connection ${c}: received ${got + chunk.length} bytes for a ${msgSize}-byte request`));
         return;
       }
       if (!chunk.equals(expected.subarray(got, got + chunk.length))) {
@@ -88,8 +105,8 @@ async function run(o) {
         return;
       }
       got += chunk.length;
-      if (got < o.size) return;
-      verifiedBytes += o.size;
+      if (got < msgSize) return;
+      verifiedBytes += msgSize;
       if (phase === "timed") {
         lat.push(performance.now() - t0);
         if (++requests >= o.requests) endTimed();
@@ -135,6 +152,7 @@ async function run(o) {
     ok: true,
     connections: o.connections,
     size: o.size,
+    framed,
     warmupSeconds: o.warmup,
     seconds,
     requests,

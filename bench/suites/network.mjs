@@ -115,6 +115,7 @@ export async function run(workload, ctx) {
           warmup: i === 0 ? t.warmup : t.warmup / 2,
           duration: t.duration,
           serverPid: server.pid,
+          framed: workload.params?.framed === true,
         });
         if (!r.ok) {
           error = r.error ?? "load generator failed";
