@@ -11,9 +11,11 @@ let count: u32 = 0;
 let batch: usize = 0;
 let batchCap: u32 = 0;
 
-// Ids the host pushed since the last call, written by the host straight into this fixed region
-// (a typed-array store instead of a call per push). Every entry point that reads the ready
-// queue first appends them, so they keep their place before anything this module pushes.
+// Ids the host pushed since the last call, written by the host straight into one of two fixed
+// regions (a typed-array store instead of a call per push). Every entry point that reads the
+// ready queue takes the region in use and first appends its ids, so they keep their place before
+// anything this module pushes. Two regions let the host take a batch without a call when the
+// ring is empty: the staged region itself is the batch, and pushes go to the other one.
 export const STAGING_CAPACITY: u32 = 1024;
 let staging: usize = 0;
 
@@ -26,17 +28,17 @@ export function readyInit(capacity: u32): void {
   count = 0;
   batchCap = cap;
   batch = heap.alloc(<usize>cap << 2);
-  staging = heap.alloc(<usize>STAGING_CAPACITY << 2);
+  staging = heap.alloc(<usize>STAGING_CAPACITY << 3);
 }
 
-/** Where the host stages pushed ids (fixed for the instance's lifetime). */
+/** Where the host stages pushed ids: two regions of STAGING_CAPACITY ids, back to back (fixed). */
 export function stagingPtr(): usize {
   return staging;
 }
 
-/** Appends the first `n` staged ids to the ring. */
-export function readyFlush(n: u32): void {
-  for (let i: u32 = 0; i < n; i++) pushReadyInline(load<i32>(staging + (<usize>i << 2)));
+/** Appends the first `n` ids staged at `from` (one of the two staging regions) to the ring. */
+export function readyFlush(from: usize, n: u32): void {
+  for (let i: u32 = 0; i < n; i++) pushReadyInline(load<i32>(from + (<usize>i << 2)));
 }
 
 function growRing(): void {
@@ -72,19 +74,12 @@ export function readyCapacity(): u32 {
   return mask + 1;
 }
 
-/** Appends `staged` staged ids, then moves every ready id into the batch buffer; returns how many. */
-export function readyDrain(staged: u32): u32 {
-  if (count == 0 && staged <= batchCap) {
-    // The common case: nothing left in the ring, so the staged ids are the batch. Small
-    // batches copy by hand: memory.copy has a fixed cost that dominates a few ids.
-    if (staged <= 16) {
-      for (let i: usize = 0; i < <usize>staged << 2; i += 4) store<i32>(batch + i, load<i32>(staging + i));
-    } else {
-      memory.copy(batch, staging, <usize>staged << 2);
-    }
-    return staged;
-  }
-  readyFlush(staged);
+/**
+ * Appends the `staged` ids staged at `from`, then moves every ready id into the batch buffer;
+ * returns how many. (With nothing in the ring the host takes the staged ids without this call.)
+ */
+export function readyDrain(from: usize, staged: u32): u32 {
+  readyFlush(from, staged);
   const n = count;
   if (n == 0) return 0;
   if (n > batchCap) {

@@ -128,11 +128,11 @@ export function timerNextWhen(): f64 {
 }
 
 /**
- * Appends the `staged` ids the host staged (they were ready first), then moves every timer with
- * when <= `now` to the ready queue, earliest first; returns how many timers moved.
+ * Appends the `staged` ids the host staged at `from` (they were ready first), then moves every
+ * timer with when <= `now` to the ready queue, earliest first; returns how many timers moved.
  */
-export function timerPopDue(now: f64, staged: u32): u32 {
-  readyFlush(staged);
+export function timerPopDue(now: f64, from: usize, staged: u32): u32 {
+  readyFlush(from, staged);
   let n: u32 = 0;
   while (size > 0) {
     const top = entries;

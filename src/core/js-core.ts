@@ -8,10 +8,11 @@ import { INITIAL_CAPACITY, type CoreStats, type LoopCore } from "./loop-core.js"
 export class JsCore implements LoopCore {
   readonly kind = "js" as const;
 
-  // Ready ring: power-of-two capacity, doubles when full.
+  // Ready queue: ids in push order in `ring`, doubling when full. A batch takes the array whole
+  // (drain swaps it with the previous batch's array), so ids pushed while the batch runs land in
+  // the other array and wait for the next iteration, with no copy: the WASM core does the same
+  // with its two staging regions.
   private ring = new Int32Array(INITIAL_CAPACITY);
-  private mask = INITIAL_CAPACITY - 1;
-  private head = 0;
   private count = 0;
   private batch = new Int32Array(INITIAL_CAPACITY);
 
@@ -24,42 +25,22 @@ export class JsCore implements LoopCore {
   private pos = new Int32Array(INITIAL_CAPACITY).fill(-1);
 
   push(id: number): void {
-    if (this.count > this.mask) this.growRing();
-    this.ring[(this.head + this.count) & this.mask] = id;
-    this.count++;
+    if (this.count === this.ring.length) this.growRing();
+    this.ring[this.count++] = id;
   }
 
   private growRing(): void {
-    const cap = this.mask + 1;
-    const fresh = new Int32Array(cap * 2);
-    fresh.set(this.ring.subarray(this.head));
-    fresh.set(this.ring.subarray(0, this.head), cap - this.head);
+    const fresh = new Int32Array(this.ring.length * 2);
+    fresh.set(this.ring);
     this.ring = fresh;
-    this.head = 0;
-    this.mask = cap * 2 - 1;
   }
 
   drain(): number {
     const n = this.count;
     if (n === 0) return 0;
-    if (n > this.batch.length) {
-      let cap = this.batch.length;
-      while (cap < n) cap *= 2;
-      this.batch = new Int32Array(cap);
-    }
-    const ring = this.ring;
-    const batch = this.batch;
-    if (n <= 64) {
-      // Small batches (the common case: a few tasks ping-ponging) copy by hand: subarray()
-      // would allocate two views per iteration.
-      const mask = this.mask;
-      for (let i = 0, j = this.head; i < n; i++, j = (j + 1) & mask) batch[i] = ring[j]!;
-    } else {
-      const first = Math.min(n, this.mask + 1 - this.head);
-      batch.set(ring.subarray(this.head, this.head + first));
-      if (first < n) batch.set(ring.subarray(0, n - first), first);
-    }
-    this.head = 0;
+    const taken = this.ring;
+    this.ring = this.batch;
+    this.batch = taken;
     this.count = 0;
     return n;
   }
@@ -116,7 +97,7 @@ export class JsCore implements LoopCore {
       timers: this.size,
       timerCapacity: this.when.length,
       ready: this.count,
-      readyCapacity: this.mask + 1,
+      readyCapacity: this.ring.length,
     };
   }
 

@@ -1,9 +1,12 @@
 /**
  * The loop core in WebAssembly (assembly/core.ts). Each loop gets its own instance and memory.
  * Crossings are kept coarse, as the host facts require (a call costs more than an inlined store):
- * pushes are staged by the host straight into a fixed region of WASM memory and handed over with
- * the next call that reads the queue, so one iteration costs one call (drain), plus one for
- * timers when there are any. Batch ids are read straight from linear memory.
+ * pushes are staged by the host straight into one of two fixed regions of WASM memory. While the
+ * core's ring is empty (no timer has fired, no staging region overflowed since the last batch)
+ * the staged region is the next batch as it is, and pushes move to the other region: an
+ * iteration of callSoon/task steps costs no call at all. Otherwise the staged ids are handed over
+ * with the one call that reads the queue (drain, or popDue when timers exist). Batch ids are read
+ * straight from linear memory.
  * @module
  */
 import { INITIAL_CAPACITY, type CoreStats, type LoopCore } from "./loop-core.js";
@@ -13,10 +16,10 @@ interface CoreExports {
   memory: WebAssembly.Memory;
   STAGING_CAPACITY: WebAssembly.Global;
   readyInit(capacity: number): void;
-  readyFlush(staged: number): void;
+  readyFlush(from: number, staged: number): void;
   readyCount(): number;
   readyCapacity(): number;
-  readyDrain(staged: number): number;
+  readyDrain(from: number, staged: number): number;
   batchPtr(): number;
   batchCapacity(): number;
   stagingPtr(): number;
@@ -24,7 +27,7 @@ interface CoreExports {
   timerAdd(id: number, when: number): void;
   timerRemove(id: number): number;
   timerNextWhen(): number;
-  timerPopDue(now: number, staged: number): number;
+  timerPopDue(now: number, from: number, staged: number): number;
   timerCount(): number;
   timerCapacity(): number;
 }
@@ -37,11 +40,17 @@ export class WasmCore implements LoopCore {
    * silently lost, so it is re-derived after every call that may grow (`refresh`).
    */
   private heap: Int32Array;
-  private readonly stagingBase: number;
   private readonly stagingCapacity: number;
+  /** The two staging regions (i32 indexes into `heap`); pushes go to `stagingBase`. */
+  private stagingBase: number;
+  private otherStagingBase: number;
   private staged = 0;
+  /** The core's own ring may hold ids (a timer fired or a staging region overflowed into it). */
+  private ringHasIds = false;
+  /** Where batchAt reads: a staging region, or the core's batch buffer. */
   private batchBase = 0;
-  private batchCapacity = 0;
+  private coreBatchBase = 0;
+  private coreBatchCapacity = 0;
 
   constructor() {
     const instance = new WebAssembly.Instance(loadWasmModule("core"), {});
@@ -49,27 +58,39 @@ export class WasmCore implements LoopCore {
     x.readyInit(INITIAL_CAPACITY);
     x.timersInit(INITIAL_CAPACITY);
     this.heap = new Int32Array(x.memory.buffer);
-    this.stagingBase = x.stagingPtr() >>> 2;
     this.stagingCapacity = x.STAGING_CAPACITY.value as number;
+    this.stagingBase = x.stagingPtr() >>> 2;
+    this.otherStagingBase = this.stagingBase + this.stagingCapacity;
     this.readBatchPlace();
   }
 
   push(id: number): void {
     if (this.staged === this.stagingCapacity) {
-      this.x.readyFlush(this.staged);
+      this.x.readyFlush(this.stagingBase << 2, this.staged);
       this.staged = 0;
+      this.ringHasIds = true;
       this.refresh();
     }
     this.heap[this.stagingBase + this.staged++] = id;
   }
 
   drain(): number {
-    const n = this.x.readyDrain(this.staged);
+    const n = this.staged;
     this.staged = 0;
+    if (!this.ringHasIds) {
+      // The staged ids are the whole batch: read them where they are, stage into the other region.
+      this.batchBase = this.stagingBase;
+      this.stagingBase = this.otherStagingBase;
+      this.otherStagingBase = this.batchBase;
+      return n;
+    }
+    const count = this.x.readyDrain(this.stagingBase << 2, n);
+    this.ringHasIds = false;
     // The batch buffer moves only when it grows, i.e. when a batch outgrew it.
-    if (n > this.batchCapacity) this.readBatchPlace();
+    if (count > this.coreBatchCapacity) this.readBatchPlace();
+    this.batchBase = this.coreBatchBase;
     this.refresh();
-    return n;
+    return count;
   }
 
   batchAt(i: number): number {
@@ -90,7 +111,8 @@ export class WasmCore implements LoopCore {
   }
 
   popDue(now: number): number {
-    const n = this.x.timerPopDue(now, this.staged);
+    const n = this.x.timerPopDue(now, this.stagingBase << 2, this.staged);
+    if (n > 0 || this.staged > 0) this.ringHasIds = true;
     this.staged = 0;
     this.refresh();
     return n;
@@ -111,7 +133,7 @@ export class WasmCore implements LoopCore {
   }
 
   private readBatchPlace(): void {
-    this.batchBase = this.x.batchPtr() >>> 2;
-    this.batchCapacity = this.x.batchCapacity();
+    this.coreBatchBase = this.x.batchPtr() >>> 2;
+    this.coreBatchCapacity = this.x.batchCapacity();
   }
 }
