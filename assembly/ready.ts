@@ -62,10 +62,6 @@ export function pushReadyInline(id: i32): void {
   count++;
 }
 
-export function readyPush(id: i32): void {
-  pushReadyInline(id);
-}
-
 export function readyCount(): u32 {
   return count;
 }
