@@ -27,6 +27,21 @@ const LOG_THRESHOLD_FOR_CONNLOST_WRITES = 5;
 // ---- shared helpers (also used by udp.ts and subprocess.ts) ----------------------------------
 
 /**
+ * @internal Waits for a new transport's `waiter` (resolved once its protocol's `connectionMade`
+ * ran) and gives `[transport, protocol]`; if the wait fails or is cancelled, `shut` closes the
+ * transport before the error propagates, as asyncio's `_make_*_transport` callers do.
+ */
+export function* _connected<T, P>(waiter: Future<void>, transport: T, protocol: P, shut: (transport: T) => void): Coroutine<[T, P]> {
+  try {
+    yield* waiter;
+  } catch (error) {
+    shut(transport);
+    throw error;
+  }
+  return [transport, protocol];
+}
+
+/**
  * @internal Calls a protocol method from a host callback. A protocol bug must not crash the
  * process (host callbacks run outside the loop's own error handling), so exceptions go to the
  * loop's exception handler, as asyncio reports errors raised in its I/O callbacks.
@@ -497,13 +512,7 @@ export function* connectReadPipe<P extends ReadPipeProtocol>(loop: EventLoop, pr
   const protocol = protocolFactory();
   const waiter = loop.createFuture<void>();
   const transport = new ReadPipeTransport(loop, pipe, protocol, waiter);
-  try {
-    yield* waiter;
-  } catch (error) {
-    transport.close();
-    throw error;
-  }
-  return [transport, protocol];
+  return yield* _connected(waiter, transport, protocol, (t) => t.close());
 }
 
 /** @internal `loop.connectWritePipe`. */
@@ -514,11 +523,5 @@ export function* connectWritePipe<P extends BaseProtocol>(loop: EventLoop, proto
   const protocol = protocolFactory();
   const waiter = loop.createFuture<void>();
   const transport = new WritePipeTransport(loop, pipe, protocol, waiter);
-  try {
-    yield* waiter;
-  } catch (error) {
-    transport.abort();
-    throw error;
-  }
-  return [transport, protocol];
+  return yield* _connected(waiter, transport, protocol, (t) => t.abort());
 }

@@ -24,7 +24,7 @@ import { _resolveSignal, type Signal } from "./signals.js";
 import { DEFAULT_LIMIT, FlowControlMixin, StreamReader, StreamWriter } from "./streams.js";
 import { gather, type Coroutine } from "./tasks.js";
 import { SubprocessTransport, type ExtraInfoName } from "./transports.js";
-import { ReadPipeTransport, WritePipeTransport, _callProtocol, _callSoonIfOpen, _report } from "./pipes.js";
+import { ReadPipeTransport, WritePipeTransport, _callProtocol, _callSoonIfOpen, _connected, _report } from "./pipes.js";
 
 /** Python's `subprocess.PIPE`: a pipe to the child, with a pipe transport (or stream) for it. */
 export const PIPE = -1;
@@ -400,13 +400,7 @@ function* startProcess<P extends SubprocessProtocol>(loop: EventLoop, protocolFa
   }
   const waiter = loop.createFuture<void>();
   const transport = new ProcessTransport(loop, protocol, child, waiter);
-  try {
-    yield* waiter;
-  } catch (error) {
-    transport.close();
-    throw error;
-  }
-  return [transport, protocol];
+  return yield* _connected(waiter, transport, protocol, (t) => t.close());
 }
 
 function checkArg(value: unknown, what: string): string {

@@ -19,7 +19,7 @@ import type { Address, DatagramProtocol } from "../protocols.js";
 import { fromPromise, type Coroutine } from "../tasks.js";
 import { DatagramTransport, type ExtraInfoName } from "../transports.js";
 import { AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC, _sockaddr } from "../dns.js";
-import { _callProtocol, _callSoonIfOpen, _checkBytes, _writeBufferLimits } from "../pipes.js";
+import { _callProtocol, _callSoonIfOpen, _checkBytes, _connected, _writeBufferLimits } from "../pipes.js";
 import { checkBoolean, checkOptions, describeValue } from "./options.js";
 import type { BaseProtocol } from "../protocols.js";
 
@@ -478,12 +478,6 @@ export function* createDatagramEndpoint<P extends DatagramProtocol>(
   }
   const waiter = loop.createFuture<void>();
   const transport = new UdpTransport(loop, sock, protocol, connected, waiter);
-  try {
-    yield* waiter;
-  } catch (error) {
-    transport.abort();
-    throw error;
-  }
-  return [transport, protocol];
+  return yield* _connected(waiter, transport, protocol, (t) => t.abort());
 }
 
