@@ -51,3 +51,21 @@ export function newLoop(asyncio, core) {
   }
   return loop;
 }
+
+/**
+ * Runs `loop` forever around a listening wasyncio `server` and gives what runServer expects:
+ * the port, and a close that closes the server and stops the loop.
+ * @param {Record<string, any>} loop
+ * @param {Record<string, any>} server
+ */
+export function serveOnLoop(loop, server) {
+  const running = loop.runForever();
+  return {
+    port: server.sockets[0].getsockname()[1],
+    close: async () => {
+      server.close();
+      loop.stop();
+      await running;
+    },
+  };
+}

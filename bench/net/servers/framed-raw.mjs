@@ -7,10 +7,8 @@
 
 import { Buffer } from "node:buffer";
 import net from "node:net";
-import process from "node:process";
+import { argValue, runServer } from "../../support/server.mjs";
 
-const portArg = process.argv.indexOf("--port");
-const port = portArg > 0 ? Number(process.argv[portArg + 1]) : 0;
 const HEADER = 4;
 const MAX_FRAME = 64 * 1024 * 1024 + HEADER;
 const EMPTY = Buffer.alloc(0);
@@ -35,16 +33,13 @@ const server = net.createServer((socket) => {
   socket.on("error", () => socket.destroy());
 });
 
-const shutdown = () => {
-  server.close();
-  process.exit(0);
-};
-process.on("SIGTERM", shutdown);
-process.stdin.on("end", shutdown);
-process.stdin.on("close", shutdown);
-process.stdin.resume();
-
-server.listen(port, "127.0.0.1", () => {
-  const addr = server.address();
-  process.stdout.write(`${typeof addr === "object" && addr ? addr.port : port}\n`);
-});
+runServer(
+  () =>
+    new Promise((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(Number(argValue("--port", "0")), "127.0.0.1", () => {
+        const addr = server.address();
+        resolve({ port: typeof addr === "object" && addr ? addr.port : 0, close: () => server.close() });
+      });
+    }),
+);

@@ -16,7 +16,7 @@
 //   request (docs/framing.md), so the simpler one, write, is the default and the framed-wasm row;
 //   framed-wbuf-wasm is the other.
 import { argValue, runServer } from "../../support/server.mjs";
-import { loadWasyncio, newLoop } from "../../support/wasyncio.mjs";
+import { loadWasyncio, newLoop, serveOnLoop } from "../../support/wasyncio.mjs";
 
 runServer(async () => {
   const asyncio = await loadWasyncio(["EventLoop", "FramedProtocol", "WriteBuffer"]);
@@ -56,13 +56,5 @@ runServer(async () => {
 
   const Protocol = reply === "wbuf" ? EchoWriteBuffer : Echo;
   const server = await loop.runUntilComplete(loop.createServer(() => new Protocol(), "127.0.0.1", Number(argValue("--port", "0"))));
-  const running = loop.runForever();
-  return {
-    port: server.sockets[0].getsockname()[1],
-    close: async () => {
-      server.close();
-      loop.stop();
-      await running;
-    },
-  };
+  return serveOnLoop(loop, server);
 });

@@ -3,7 +3,7 @@
 // `--core wasm|js` picks the loop core; `--copy` forces the one-copy fallback read path. Contract: see raw-node.mjs.
 import process from "node:process";
 import { argValue, runServer } from "../../support/server.mjs";
-import { loadWasyncio, newLoop } from "../../support/wasyncio.mjs";
+import { loadWasyncio, newLoop, serveOnLoop } from "../../support/wasyncio.mjs";
 
 runServer(async () => {
   const asyncio = await loadWasyncio(["EventLoop", "Protocol"]);
@@ -18,13 +18,5 @@ runServer(async () => {
     }
   }
   const server = await loop.runUntilComplete(loop.createServer(() => new Echo(), "127.0.0.1", Number(argValue("--port", "0"))));
-  const running = loop.runForever();
-  return {
-    port: server.sockets[0].getsockname()[1],
-    close: async () => {
-      server.close();
-      loop.stop();
-      await running;
-    },
-  };
+  return serveOnLoop(loop, server);
 });

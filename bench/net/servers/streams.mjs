@@ -3,7 +3,7 @@
 // reads (up to 64 KiB), writes, and drains. `--core wasm|js`; `--copy` forces the fallback read path. Contract: see raw-node.mjs.
 import process from "node:process";
 import { argValue, runServer } from "../../support/server.mjs";
-import { loadWasyncio, newLoop } from "../../support/wasyncio.mjs";
+import { loadWasyncio, newLoop, serveOnLoop } from "../../support/wasyncio.mjs";
 
 runServer(async () => {
   const asyncio = await loadWasyncio(["EventLoop", "startServer"]);
@@ -23,13 +23,5 @@ runServer(async () => {
       return yield* asyncio.startServer(handle, "127.0.0.1", Number(argValue("--port", "0")));
     })(),
   );
-  const running = loop.runForever();
-  return {
-    port: server.sockets[0].getsockname()[1],
-    close: async () => {
-      server.close();
-      loop.stop();
-      await running;
-    },
-  };
+  return serveOnLoop(loop, server);
 });
