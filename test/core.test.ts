@@ -5,17 +5,7 @@ import { describe, expect, it } from "vitest";
 import { JsCore } from "../src/core/js-core.js";
 import { WasmCore } from "../src/core/wasm-core.js";
 import type { LoopCore } from "../src/core/loop-core.js";
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from "./helpers.js";
 
 const makers: [string, () => LoopCore][] = [
   ["wasm", () => new WasmCore()],

@@ -1,4 +1,4 @@
-// Shared helpers of the framing suites: a seeded PRNG, an obviously-correct reference parser
+// Shared helpers of the framing suites: the seeded PRNG (re-exported), an obviously-correct reference parser
 // (whole stream at once, BigInt arithmetic), and drivers that run a FrameParser over chunks.
 import {
   ERR_NEGATIVE, ERR_NO_DELIM, ERR_OVERFLOW, ERR_SHORT, ERR_TOO_LARGE, ERR_VARINT, frameError,
@@ -8,17 +8,7 @@ import type { FramingOptions, ResolvedFraming } from "../src/framing/options.js"
 import { WasmFrameParser } from "../src/framing/wasm-parser.js";
 import { JsFrameParser } from "../src/framing/js-parser.js";
 
-/** mulberry32: a small, fast, seeded PRNG returning [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng } from "./helpers.js";
 
 export type ParserFactory = (options: FramingOptions) => FrameParser;
 

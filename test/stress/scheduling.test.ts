@@ -4,20 +4,8 @@
 import { describe, expect, it } from "vitest";
 import * as asyncio from "../../src/index.js";
 import type { Coroutine } from "../../src/index.js";
-import { CORES, forceGc } from "../helpers.js";
+import { CORES, forceGc, prng } from "../helpers.js";
 import { record } from "./report.js";
-
-/** A small seeded PRNG (mulberry32), so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe.each(CORES)("scheduling stress on the %s core", (core) => {
   it("1,000,000 timers with random cancellation: exactly the live ones fire, in deadline order", async () => {
