@@ -473,16 +473,25 @@ export class StreamTransport extends Transport {
    */
   write(data: Uint8Array): void {
     let bytes = toBytes(data, "data");
-    if (this._eof) throw new Error("Cannot call write() after writeEof()");
-    if (this._upgradedTo !== null) throw new Error("this transport was upgraded by startTls(): write to the transport it returned");
-    if (bytes.length === 0) return;
-    if (this._connLost > 0 || this._sockDead() || this._closing) {
-      this._dropWrite();
-      return;
-    }
+    if (!this._acceptsWrite("write", bytes.length)) return;
     if (this._readBacking !== null && bytes.buffer === this._readBacking) bytes = copyBytes(bytes);
     this._send(bytes);
     this._maybePauseProtocol();
+  }
+
+  /**
+   * The checks every write shares: an error after writeEof() or an upgrade; false (nothing to
+   * send) for an empty write, and for a write after the connection is gone, which is dropped.
+   */
+  private _acceptsWrite(method: string, length: number): boolean {
+    if (this._eof) throw new Error(`Cannot call ${method}() after writeEof()`);
+    if (this._upgradedTo !== null) throw new Error("this transport was upgraded by startTls(): write to the transport it returned");
+    if (length === 0) return false;
+    if (this._connLost > 0 || this._sockDead() || this._closing) {
+      this._dropWrite();
+      return false;
+    }
+    return true;
   }
 
   /** Writes the buffers as one batch (corked: one writev). */
@@ -492,13 +501,7 @@ export class StreamTransport extends Transport {
     }
     const chunks: Uint8Array[] = [];
     for (const item of list) chunks.push(toBytes(item, "writelines() item"));
-    if (this._eof) throw new Error("Cannot call writelines() after writeEof()");
-    if (this._upgradedTo !== null) throw new Error("this transport was upgraded by startTls(): write to the transport it returned");
-    if (chunks.length === 0) return;
-    if (this._connLost > 0 || this._sockDead() || this._closing) {
-      this._dropWrite();
-      return;
-    }
+    if (!this._acceptsWrite("writelines", chunks.length)) return;
     const sock = this._sock;
     const backing = this._readBacking;
     sock.cork();
