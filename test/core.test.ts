@@ -61,4 +61,57 @@ describe.each(makers)("%s core against a model", (_name, make) => {
       }
     }
   });
+
+  it("keeps deadline order, then scheduling order, when deadlines are many, collide and are rescheduled", () => {
+    // Hundreds of distinct deadlines thrash the table that finds a deadline's bucket; rescheduling
+    // and -0 check that a timer only ever joins the newest bucket of its deadline.
+    for (const seed of [11, 12, 13]) {
+      const rnd = prng(seed);
+      const core = make();
+      let timers: { id: number; when: number; seq: number }[] = [];
+      let seq = 0;
+      let now = 0;
+      const ids = 3000;
+      for (let step = 0; step < 30_000; step++) {
+        const r = rnd();
+        if (r < 0.6) {
+          const id = Math.floor(rnd() * ids);
+          const spread = rnd() < 0.5 ? 4 : 900;
+          let when = now + Math.floor(rnd() * spread) / (rnd() < 0.5 ? 1 : 8);
+          if (when === 0 && rnd() < 0.5) when = -0;
+          core.addTimer(id, when);
+          timers = timers.filter((t) => t.id !== id);
+          timers.push({ id, when, seq: seq++ });
+        } else if (r < 0.8) {
+          const id = Math.floor(rnd() * ids);
+          const had = timers.some((t) => t.id === id);
+          expect(core.removeTimer(id)).toBe(had);
+          timers = timers.filter((t) => t.id !== id);
+        } else {
+          now += rnd() < 0.3 ? 0 : Math.floor(rnd() * 40);
+          const due = timers.filter((t) => t.when <= now).sort((a, b) => a.when - b.when || a.seq - b.seq);
+          timers = timers.filter((t) => t.when > now);
+          expect(core.popDue(now)).toBe(due.length);
+          const n = core.drain();
+          const got: number[] = [];
+          for (let i = 0; i < n; i++) got.push(core.batchAt(i));
+          expect(got).toEqual(due.map((t) => t.id));
+        }
+        expect(core.stats().timers).toBe(timers.length);
+        const earliest = timers.reduce((m, t) => Math.min(m, t.when), Infinity);
+        expect(core.nextWhen()).toBe(earliest === 0 ? 0 : earliest);
+      }
+    }
+  });
+
+  it("rejects removals of ids it never scheduled", () => {
+    const core = make();
+    expect(core.removeTimer(-1)).toBe(false);
+    expect(core.removeTimer(5)).toBe(false);
+    expect(core.removeTimer(1 << 20)).toBe(false);
+    core.addTimer(5, 1);
+    expect(core.removeTimer(5)).toBe(true);
+    expect(core.removeTimer(5)).toBe(false);
+    expect(core.nextWhen()).toBe(Infinity);
+  });
 });

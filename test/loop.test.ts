@@ -154,6 +154,53 @@ describe.each(CORES)("EventLoop on the %s core", (core) => {
     loop.close();
   });
 
+  it("counts callLater from the latest clock read, which a later host task reads afresh", async () => {
+    const loop = newLoop(core);
+    // Within one run of JS, timers share the start time (as libuv's uv_now): equal delays give
+    // equal deadlines, and none is before time() read just before scheduling.
+    const t0 = loop.time();
+    const a = loop.callLater(0.02, () => {});
+    const spin = performance.now() + 5;
+    while (performance.now() < spin);
+    const b = loop.callLater(0.02, () => {});
+    expect(a.when()).toBe(t0 + 0.02);
+    expect(b.when()).toBe(a.when());
+    // The next host task starts from a fresh clock.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const t1 = performance.now() / 1000;
+    const c = loop.callLater(0.02, () => {});
+    expect(c.when()).toBeGreaterThanOrEqual(t1 + 0.02);
+    expect(c.when() - a.when()).toBeGreaterThan(0.009);
+    for (const h of [a, b, c]) h.cancel();
+    loop.close();
+  });
+
+  it("inside the loop, a timer never fires before time() read before scheduling plus its delay", async () => {
+    const loop = newLoop(core);
+    const early: number[] = [];
+    let pending = 0;
+    loop.callSoon(() => {
+      for (let i = 0; i < 50; i++) {
+        // Busy callbacks between the iteration's clock read and the next schedule.
+        loop.callSoon(() => {
+          const spin = performance.now() + 0.2;
+          while (performance.now() < spin);
+          const delay = (i % 5) / 1000;
+          const start = loop.time();
+          pending++;
+          loop.callLater(delay, () => {
+            const elapsed = loop.time() - start;
+            if (elapsed < delay) early.push(delay - elapsed);
+            if (--pending === 0) loop.stop();
+          });
+        });
+      }
+    });
+    await loop.runForever();
+    expect(early).toEqual([]);
+    loop.close();
+  });
+
   it("sends callback exceptions to the exception handler and carries on", async () => {
     const loop = newLoop(core);
     const reports: asyncio.ExceptionContext[] = [];
