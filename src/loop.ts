@@ -103,6 +103,8 @@ export class EventLoop {
   private _keepAlive: ReturnType<typeof setInterval> | null = null;
   private _runSettle: ((error?: unknown) => void) | null = null;
   private _sinceClockRead = 0;
+  /** @internal A host I/O callback is delivering to a protocol (see _wake). */
+  _inHostIo = false;
   /**
    * Loop time (seconds) at the latest clock read, and whether that read happened in the current
    * run of JS (this host task or host turn, until the microtasks after it): libuv's cached uv_now.
@@ -437,7 +439,11 @@ export class EventLoop {
       this._hostTimer = null;
       this._hostTimerWhen = Infinity;
     }
-    setImmediate(this._tick);
+    // Woken by a host I/O callback (a socket's data): run the turn right after it, from a
+    // microtask, instead of a host task later. Only host I/O wakes this way, so the loop can
+    // never feed itself a microtask chain that starves the host.
+    if (this._inHostIo) queueMicrotask(this._tick);
+    else setImmediate(this._tick);
   }
 
   private _finishRun(error?: unknown): void {

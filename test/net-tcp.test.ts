@@ -55,6 +55,66 @@ describe.each(CORES)("TCP on the %s core", (core) => {
     );
   });
 
+  it("runs work a socket's data schedules right after that I/O callback, before the host's next task", async () => {
+    await runNet(core, function* () {
+      const loop = asyncio.getRunningLoop();
+      const order: string[] = [];
+      const seen = loop.createFuture<void>();
+      class Marking extends asyncio.Protocol {
+        override dataReceived(): void {
+          // Queued first, so a loop woken by setImmediate would come second.
+          setImmediate(() => {
+            order.push("host");
+            if (!seen.done()) seen.setResult(undefined);
+          });
+          loop.callSoon(() => order.push("loop"));
+        }
+      }
+      const server = yield* loop.createServer(() => new Marking(), HOST, 0);
+      const sock = net.connect(portOf(server), HOST, () => sock.write("x"));
+      yield* seen;
+      expect(order).toEqual(["loop", "host"]);
+      sock.destroy();
+      server.close();
+      yield* server.waitClosed();
+    });
+  });
+
+  it("lets host timers through while every socket read wakes the loop with work", async () => {
+    await runNet(
+      core,
+      function* () {
+        const loop = asyncio.getRunningLoop();
+        let reads = 0;
+        // Each read wakes the idle loop with a burst of callbacks; the flood never pauses.
+        class Busy extends asyncio.Protocol {
+          override dataReceived(): void {
+            reads++;
+            for (let i = 0; i < 200; i++) loop.callSoon(() => {});
+          }
+        }
+        const server = yield* loop.createServer(() => new Busy(), HOST, 0);
+        const sock = net.connect(portOf(server), HOST);
+        const chunk = Buffer.alloc(1024, 1);
+        let flooding = true;
+        const flood = (): void => {
+          while (flooding && sock.write(chunk));
+          if (flooding) sock.once("drain", flood);
+        };
+        sock.on("connect", flood);
+        yield* until(() => reads > 100);
+        const armed = performance.now();
+        const fired = yield* asyncio.fromPromise(new Promise<number>((resolve) => setTimeout(() => resolve(performance.now()), 5)));
+        flooding = false;
+        expect(fired - armed).toBeLessThan(5 + 50);
+        sock.destroy();
+        server.close();
+        yield* server.waitClosed();
+      },
+      { seconds: 10 },
+    );
+  });
+
   it("serves 200 concurrent clients", async () => {
     await runNet(core, function* () {
       const loop = asyncio.getRunningLoop();

@@ -213,6 +213,10 @@ export class StreamTransport extends Transport {
    * Called from the host event that completed the connection.
    */
   _start(): void {
+    this._asHostIo(this._startNow, undefined);
+  }
+
+  private _startNow(): void {
     const sock = this._sock;
     if (typeof sock.setNoDelay === "function" && !sock.destroyed) sock.setNoDelay(true);
     this._ready = true;
@@ -275,10 +279,29 @@ export class StreamTransport extends Transport {
       this._queue(nread);
       return;
     }
+    this._asHostIo(this._deliverDirect, nread);
+  }
+
+  private _deliverDirect(nread: number): void {
     try {
       this._protocol.bufferUpdated!(nread);
     } catch (error) {
       this._fatalError(error, "Fatal error: protocol.bufferUpdated() call failed.");
+    }
+  }
+
+  /**
+   * Runs a delivery from a host I/O callback flagged as such, so that loop work it schedules runs
+   * right after this callback rather than a host task later (see EventLoop._wake).
+   */
+  private _asHostIo<A>(deliver: (this: this, arg: A) => void, arg: A): void {
+    const loop = this._loop;
+    const outer = loop._inHostIo;
+    loop._inHostIo = true;
+    try {
+      deliver.call(this, arg);
+    } finally {
+      loop._inHostIo = outer;
     }
   }
 
@@ -294,7 +317,7 @@ export class StreamTransport extends Transport {
       this._queue(data);
       return;
     }
-    this._deliver(data);
+    this._asHostIo(this._deliver, data);
   }
 
   private _deliver(data: Uint8Array): void {
@@ -331,7 +354,7 @@ export class StreamTransport extends Transport {
       this._queue(EOF_MARK);
       return;
     }
-    this._eofReceived();
+    this._asHostIo(this._eofReceived, undefined);
   };
 
   private _eofReceived(): void {
