@@ -80,6 +80,47 @@ describe.each(CORES)("TCP on the %s core", (core) => {
     });
   });
 
+  it("sends the writes a protocol makes while handling one read together, in one writev", async () => {
+    await runNet(core, function* () {
+      const loop = asyncio.getRunningLoop();
+      const calls = { write: 0, writev: 0, chunksInWritev: 0 };
+      class Replies extends asyncio.Protocol {
+        transport: asyncio.Transport | null = null;
+        override connectionMade(transport: asyncio.Transport): void {
+          this.transport = transport;
+          // Count what the host socket is asked to send (Node's stream hooks).
+          const sock = transport.getExtraInfo("socket") as net.Socket & {
+            _write: (...a: unknown[]) => void;
+            _writev: (chunks: unknown[], cb: unknown) => void;
+          };
+          const write = sock._write.bind(sock);
+          const writev = sock._writev.bind(sock);
+          sock._write = (...a) => {
+            calls.write++;
+            write(...a);
+          };
+          sock._writev = (chunks, cb) => {
+            calls.writev++;
+            calls.chunksInWritev += chunks.length;
+            writev(chunks, cb);
+          };
+        }
+        override dataReceived(): void {
+          for (let i = 0; i < 16; i++) this.transport!.write(text(`reply ${String(i).padStart(2, "0")};`));
+        }
+      }
+      const server = yield* loop.createServer(() => new Replies(), HOST, 0);
+      const [t, client] = yield* loop.createConnection(() => new CollectProtocol(), HOST, portOf(server));
+      t.write(text("go"));
+      yield* client.whenReceived(16 * 9);
+      expect(str(client.data())).toBe(Array.from({ length: 16 }, (_, i) => `reply ${String(i).padStart(2, "0")};`).join(""));
+      expect(calls).toEqual({ write: 0, writev: 1, chunksInWritev: 16 });
+      t.close();
+      server.close();
+      yield* server.waitClosed();
+    });
+  });
+
   it("lets host timers through while every socket read wakes the loop with work", async () => {
     await runNet(
       core,

@@ -291,17 +291,23 @@ export class StreamTransport extends Transport {
   }
 
   /**
-   * Runs a delivery from a host I/O callback flagged as such, so that loop work it schedules runs
-   * right after this callback rather than a host task later (see EventLoop._wake).
+   * Runs a delivery from a host I/O callback: flagged as such, so that loop work it schedules runs
+   * right after this callback rather than a host task later (see EventLoop._wake); and corked, so
+   * that every write the protocol makes in it (a reply per frame of a read, say) leaves in one
+   * writev when it returns, as uvloop sends an iteration's writes together.
    */
   private _asHostIo<A>(deliver: (this: this, arg: A) => void, arg: A): void {
     const loop = this._loop;
     const outer = loop._inHostIo;
+    const sock = this._sock;
     loop._inHostIo = true;
+    sock.cork();
     try {
       deliver.call(this, arg);
     } finally {
       loop._inHostIo = outer;
+      // end() and destroy() uncork on their own; uncork() on an uncorked socket does nothing.
+      sock.uncork();
     }
   }
 
@@ -550,7 +556,14 @@ export class StreamTransport extends Transport {
       done();
       return;
     }
-    this._sock.write(data, () => done());
+    // A view of WASM memory must reach the host's write queue at once: waiting in the cork buffer
+    // (see _asHostIo) it is a JS object, which memory growth would detach. The caller checked that
+    // nothing is buffered, so uncorking sends nothing else.
+    const sock = this._sock;
+    const corked = sock.writableCorked ?? 0;
+    for (let i = 0; i < corked; i++) sock.uncork();
+    sock.write(data, () => done());
+    for (let i = 0; i < corked; i++) sock.cork();
     this._maybePauseProtocol();
   }
 
