@@ -549,6 +549,16 @@ describe("loadgen arguments", () => {
     expect(parseLoadgenArgs([]).errors.join()).toMatch(/port/);
     expect(parseLoadgenArgs(["--port", "1", "--bogus"]).errors.join()).toMatch(/unknown/);
   });
+
+  it("pipelines only framed requests, 1..1024 frames at a time", () => {
+    expect(parseLoadgenArgs(["--port", "1"]).opts.pipeline).toBe(1);
+    const ok = parseLoadgenArgs(["--port", "1", "--framed", "--pipeline", "16"]);
+    expect(ok.errors).toEqual([]);
+    expect(ok.opts).toMatchObject({ framed: true, pipeline: 16 });
+    expect(parseLoadgenArgs(["--port", "1", "--pipeline", "16"]).errors.join()).toMatch(/--framed/);
+    expect(parseLoadgenArgs(["--port", "1", "--framed", "--pipeline", "0"]).errors.join()).toMatch(/pipeline/);
+    expect(parseLoadgenArgs(["--port", "1", "--framed", "--pipeline", "2.5"]).errors.join()).toMatch(/pipeline/);
+  });
 });
 
 describe("the suites in bench/suites", () => {

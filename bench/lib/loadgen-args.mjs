@@ -9,12 +9,13 @@ export const MAX_SIZE = 64 * 1024 * 1024;
 /**
  * @param {readonly string[]} argv
  * `--framed`: each request is a frame, a 4-byte big-endian length then `size` payload bytes,
- * and the echo must be that whole frame.
- * @returns {{ opts: { port: number, connections: number, size: number, warmup: number, duration: number, requests: number, framed: boolean }, errors: string[] }}
+ * and the echo must be that whole frame. `--pipeline K` (with --framed): each connection writes
+ * K frames at once and waits for all K echoes; every frame counts as a request.
+ * @returns {{ opts: { port: number, connections: number, size: number, warmup: number, duration: number, requests: number, framed: boolean, pipeline: number }, errors: string[] }}
  */
 export function parseLoadgenArgs(argv) {
   /** @type {Record<string, number>} */
-  const o = { port: NaN, connections: 10, size: 1024, warmup: 0.5, duration: 2, requests: MAX_REQUESTS };
+  const o = { port: NaN, connections: 10, size: 1024, warmup: 0.5, duration: 2, requests: MAX_REQUESTS, pipeline: 1 };
   let framed = false;
   /** @type {string[]} */
   const errors = [];
@@ -24,7 +25,7 @@ export function parseLoadgenArgs(argv) {
       framed = true;
       continue;
     }
-    const m = /^--(port|connections|size|warmup|duration|requests|host)(?:=(.*))?$/.exec(a);
+    const m = /^--(port|connections|size|warmup|duration|requests|pipeline|host)(?:=(.*))?$/.exec(a);
     if (!m) {
       errors.push(`unknown argument ${a}`);
       continue;
@@ -42,6 +43,8 @@ export function parseLoadgenArgs(argv) {
   if (!(o.warmup >= 0 && o.warmup <= MAX_DURATION_S)) errors.push(`--warmup must be 0..${MAX_DURATION_S} s`);
   if (!(o.duration > 0 && o.duration <= MAX_DURATION_S)) errors.push(`--duration must be in (0, ${MAX_DURATION_S}] s`);
   if (!(Number.isInteger(o.requests) && o.requests >= 1 && o.requests <= MAX_REQUESTS)) errors.push(`--requests must be 1..${MAX_REQUESTS}`);
+  if (!(Number.isInteger(o.pipeline) && o.pipeline >= 1 && o.pipeline <= 1024)) errors.push("--pipeline must be 1..1024");
+  else if (o.pipeline > 1 && !framed) errors.push("--pipeline needs --framed (a plain echo has no message boundaries)");
   return { opts: /** @type {any} */ ({ ...o, framed }), errors };
 }
 

@@ -85,8 +85,8 @@ export function startServer(argv, opts = {}) {
 
 /**
  * Run the load generator (under node) against 127.0.0.1:port.
- * `framed`: length-prefixed requests (loadgen --framed).
- * @param {{ node: string, port: number, connections: number, size: number, warmup: number, duration: number, serverPid?: number, framed?: boolean }} p
+ * `framed`: length-prefixed requests (loadgen --framed); `pipeline`: frames in flight per connection.
+ * @param {{ node: string, port: number, connections: number, size: number, warmup: number, duration: number, serverPid?: number, framed?: boolean, pipeline?: number }} p
  * @returns {Promise<LoadResult>}
  */
 export async function runLoad(p) {
@@ -106,6 +106,7 @@ export async function runLoad(p) {
       "--warmup", String(p.warmup),
       "--duration", String(p.duration),
       ...(p.framed ? ["--framed"] : []),
+      ...(p.pipeline !== undefined && p.pipeline > 1 ? ["--pipeline", String(p.pipeline)] : []),
     ],
     {
       timeoutMs: (p.warmup + p.duration + 30) * 1000,

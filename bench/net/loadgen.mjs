@@ -2,7 +2,7 @@
 // Echo load generator, run in its own process (DESIGN §7):
 //
 //   node bench/net/loadgen.mjs --port P [--connections 10] [--size 1024]
-//        [--warmup 0.5] [--duration 2] [--requests N] [--framed]
+//        [--warmup 0.5] [--duration 2] [--requests N] [--framed [--pipeline K]]
 //
 // Opens N connections to 127.0.0.1:P (never any other address). Each
 // connection sends one M-byte message, waits until every byte came back,
@@ -15,6 +15,8 @@
 // the size payload bytes, and the server must echo that whole frame (header
 // included), verified byte for byte like the plain echo. Servers that parse
 // frames (servers/framed*.mjs) need it; a plain echo server passes it too.
+// --pipeline K: each connection writes K frames in one write and waits for all K
+// echoes (one round trip); every frame counts as a request, latency is per batch.
 //
 // stdout: "@@mark start" / "@@mark end" when the timed phase starts/ends (the
 // harness samples the server's CPU time there), then one line
@@ -28,7 +30,7 @@ import { HOST, parseLoadgenArgs } from "../lib/loadgen-args.mjs";
 import { quantileSorted } from "../lib/stats.mjs";
 
 /**
- * @param {{ port: number, connections: number, size: number, warmup: number, duration: number, requests: number, framed?: boolean }} o
+ * @param {{ port: number, connections: number, size: number, warmup: number, duration: number, requests: number, framed?: boolean, pipeline?: number }} o
  */
 async function run(o) {
   // A pattern longer than one message; request k sends the window starting
@@ -36,8 +38,9 @@ async function run(o) {
   const pattern = Buffer.allocUnsafe(o.size + 256);
   for (let i = 0; i < pattern.length; i++) pattern[i] = (i * 31 + (i >> 8)) & 0xff;
   const framed = o.framed === true;
-  /** Bytes per message on the wire (and per echo). */
-  const msgSize = framed ? 4 + o.size : o.size;
+  const pipeline = framed ? (o.pipeline ?? 1) : 1;
+  /** Bytes per round trip on the wire (and per echo): one message, or `pipeline` frames. */
+  const msgSize = framed ? (4 + o.size) * pipeline : o.size;
 
   /** @type {"warmup" | "timed" | "draining"} */
   let phase = "warmup";
@@ -76,19 +79,22 @@ async function run(o) {
     let got = 0;
     let t0 = 0;
     let expected = pattern.subarray(0, o.size);
-    // framed: one frame buffer per connection, rewritten for each request (the previous write
-    // is complete by then: its whole echo came back)
-    const frame = framed ? Buffer.allocUnsafe(msgSize) : null;
-    if (frame !== null) frame.writeUInt32BE(o.size, 0);
+    // framed: one buffer of `pipeline` frames per connection, rewritten for each round trip
+    // (the previous write is complete by then: its whole echo came back)
+    const frames = framed ? Buffer.allocUnsafe(msgSize) : null;
+    if (frames !== null) for (let f = 0; f < pipeline; f++) frames.writeUInt32BE(o.size, f * (4 + o.size));
     /** @type {() => void} */
     let done = () => {};
     finished.push(new Promise((resolve) => (done = resolve)));
     const send = () => {
-      const off = (seq++ * 7) % 251;
-      if (frame !== null) {
-        pattern.copy(frame, 4, off, off + o.size);
-        expected = frame;
+      if (frames !== null) {
+        for (let f = 0; f < pipeline; f++) {
+          const off = (seq++ * 7) % 251;
+          pattern.copy(frames, f * (4 + o.size) + 4, off, off + o.size);
+        }
+        expected = frames;
       } else {
+        const off = (seq++ * 7) % 251;
         expected = pattern.subarray(off, off + o.size);
       }
       got = 0;
@@ -109,7 +115,8 @@ async function run(o) {
       verifiedBytes += msgSize;
       if (phase === "timed") {
         lat.push(performance.now() - t0);
-        if (++requests >= o.requests) endTimed();
+        requests += pipeline;
+        if (requests >= o.requests) endTimed();
       }
       if (phase === "draining") done();
       else send();
@@ -153,6 +160,7 @@ async function run(o) {
     connections: o.connections,
     size: o.size,
     framed,
+    pipeline,
     warmupSeconds: o.warmup,
     seconds,
     requests,

@@ -1,7 +1,8 @@
 // Framed request/response echo over loopback (issue 6): a FramedProtocol server against the same
 // length-prefixed protocol written on raw node:net with the naive Buffer.concat/subarray parser.
 // 10 connections, each sending one small frame (4-byte big-endian length + payload) and waiting
-// for the whole frame to come back, verified byte for byte (bench/net/loadgen.mjs --framed).
+// for the whole frame to come back, verified byte for byte (bench/net/loadgen.mjs --framed); and
+// the same with 16 frames in flight per connection (--pipeline 16).
 // Driven like the network suite (same harness, timing and rounds); its own suite so that the
 // network suite keeps exactly the DESIGN §7 echo workloads.
 
@@ -43,6 +44,8 @@ export const SERVERS = [
 
 const CONNECTIONS = 10;
 const PAYLOAD = 64;
+/** Frames each connection keeps in flight in the pipelined workload. */
+const PIPELINE = 16;
 
 /** @type {Workload[]} */
 export const workloads = [
@@ -52,6 +55,17 @@ export const workloads = [
     unit: "requests/s",
     ops: 1,
     params: { size: PAYLOAD, connections: CONNECTIONS, framed: true },
+    extraUnits: { mibPerSec: "MiB/s", serverCpuUsPerReq: "µs", rounds: "" },
+    variants: SERVERS,
+  },
+  {
+    // One frame in flight leaves the server mostly waiting on the kernel; a driver that pipelines
+    // (asyncpg, Kafka and HTTP/2 clients do) makes the parser and the write path the work.
+    name: "framed_echo_pipelined",
+    description: `${CONNECTIONS} connections each writing ${PIPELINE} frames (4-byte length + ${PAYLOAD}-byte payload) at once and waiting for all ${PIPELINE} verified echoes, closed loop; requests are frames, median/p99 are per batch`,
+    unit: "requests/s",
+    ops: 1,
+    params: { size: PAYLOAD, connections: CONNECTIONS, framed: true, pipeline: PIPELINE },
     extraUnits: { mibPerSec: "MiB/s", serverCpuUsPerReq: "µs", rounds: "" },
     variants: SERVERS,
   },

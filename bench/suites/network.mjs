@@ -116,6 +116,7 @@ export async function run(workload, ctx) {
           duration: t.duration,
           serverPid: server.pid,
           framed: workload.params?.framed === true,
+          pipeline: /** @type {number | undefined} */ (workload.params?.pipeline),
         });
         if (!r.ok) {
           error = r.error ?? "load generator failed";
