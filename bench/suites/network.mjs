@@ -88,53 +88,67 @@ export async function run(workload, ctx) {
   const size = /** @type {number} */ (workload.params?.size);
   const connections = /** @type {number} */ (workload.params?.connections);
   const t = ctx.quick ? TIMING.quick : TIMING.full;
-  /** @type {VariantResult[]} */
-  const results = [];
-  for (const v of workload.variants.filter((x) => ctx.variants.includes(x.name))) {
-    ctx.progress(v.name);
-    const argv = [...ctx.runtime.argv, join(ctx.benchDir, /** @type {string} */ (v.server)), ...(v.args ?? [])];
-    const started = await startServer(argv, { cwd: join(ctx.benchDir, "..") });
-    if (!started.ok) {
-      results.push({ variant: v.name, status: started.status, reason: started.reason });
-      continue;
+  const variants = workload.variants.filter((x) => ctx.variants.includes(x.name));
+  /** @type {Map<string, VariantResult>} */
+  const failed = new Map();
+  /**
+   * Every server runs at once and the rounds are interleaved (round r loads each server in turn,
+   * the order rotating per round), so a disturbance of this shared machine lands on every variant
+   * alike instead of on whichever variant happened to be running.
+   * @type {{ v: Variant, server: import("../net/harness.mjs").ServerHandle, rounds: import("../net/harness.mjs").LoadResult[] }[]}
+   */
+  const live = [];
+  try {
+    for (const v of variants) {
+      ctx.progress(`${v.name} (starting)`);
+      const argv = [...ctx.runtime.argv, join(ctx.benchDir, /** @type {string} */ (v.server)), ...(v.args ?? [])];
+      const started = await startServer(argv, { cwd: join(ctx.benchDir, "..") });
+      if (started.ok) live.push({ v, server: started.server, rounds: [] });
+      else failed.set(v.name, { variant: v.name, status: started.status, reason: started.reason });
     }
-    const { server } = started;
-    /** @type {import("../net/harness.mjs").LoadResult[]} */
-    const rounds = [];
-    /** @type {string | undefined} */
-    let error;
-    try {
-      let want = t.rounds;
-      for (let i = 0; i < want; i++) {
+    let want = t.rounds;
+    for (let i = 0; i < want; i++) {
+      for (let k = 0; k < live.length; k++) {
+        const entry = live[(k + i) % live.length];
+        if (failed.has(entry.v.name)) continue;
+        ctx.progress(`${entry.v.name} (round ${i + 1}/${want})`);
         const r = await runLoad({
           node: ctx.node,
-          port: server.port,
+          port: entry.server.port,
           connections,
           size,
           // the first round warms up longer: the first load after idling is slow
           warmup: i === 0 ? t.warmup : t.warmup / 2,
           duration: t.duration,
-          serverPid: server.pid,
+          serverPid: entry.server.pid,
           framed: workload.params?.framed === true,
           pipeline: /** @type {number | undefined} */ (workload.params?.pipeline),
         });
-        if (!r.ok) {
-          error = r.error ?? "load generator failed";
-          break;
-        }
-        rounds.push(r);
-        if (i === want - 1 && want === t.rounds && t.rounds > 1) {
-          const rps = rounds.map((x) => /** @type {number} */ (x.requestsPerSec));
-          if ((Math.max(...rps) - Math.min(...rps)) / median(rps) > DISTURBED_SPREAD) want += 2;
-        }
+        if (r.ok) entry.rounds.push(r);
+        else failed.set(entry.v.name, { variant: entry.v.name, status: "error", reason: r.error ?? "load generator failed" });
       }
-    } finally {
-      await server.stop();
+      // A disturbed run (rounds of one variant disagree widely): two more rounds for everyone.
+      if (i === want - 1 && want === t.rounds && t.rounds > 1) {
+        const disturbed = live.some(({ rounds }) => {
+          const rps = rounds.map((x) => /** @type {number} */ (x.requestsPerSec));
+          return rps.length > 1 && (Math.max(...rps) - Math.min(...rps)) / median(rps) > DISTURBED_SPREAD;
+        });
+        if (disturbed) want += 2;
+      }
     }
-    if (error !== undefined || rounds.length === 0) {
-      results.push({ variant: v.name, status: "error", reason: error ?? "no rounds completed" });
+  } finally {
+    await Promise.all(live.map(({ server }) => server.stop()));
+  }
+  /** @type {VariantResult[]} */
+  const results = [];
+  for (const v of variants) {
+    const entry = live.find((e) => e.v === v);
+    const failure = failed.get(v.name);
+    if (failure !== undefined || entry === undefined || entry.rounds.length === 0) {
+      results.push(failure ?? { variant: v.name, status: "error", reason: "no rounds completed" });
       continue;
     }
+    const rounds = entry.rounds;
     // report the round with the median throughput
     const sorted = [...rounds].sort((a, b) => /** @type {number} */ (a.requestsPerSec) - /** @type {number} */ (b.requestsPerSec));
     const r = sorted[Math.floor((sorted.length - 1) / 2)];
