@@ -256,6 +256,9 @@ describe("plan", () => {
     expect(wasmOnly.map((j) => j.variants)).toEqual([["native", "wasm"], ["asyncio"]]);
     const iso = buildPlan(s, { runtimes: ["node"], only: ["w_one"], variants: null, isolate: true });
     expect(iso.map((j) => j.variants)).toEqual([["native"], ["wasm"]]);
+    // a driven suite keeps its variants together (their rounds are interleaved)
+    const driven = { ...suite!, driver: true };
+    expect(buildPlan([driven], { runtimes: ["node"], only: ["w_one"], variants: null, isolate: true }).map((j) => j.variants)).toEqual([["native", "wasm"]]);
     expect(buildPlan(s, { runtimes: ["node"], only: ["nothing"], variants: null })).toEqual([]);
   });
 

@@ -158,7 +158,9 @@ export function buildPlan(suites, sel) {
       for (const r of workloadRuntimes(w, sel.runtimes)) {
         const vs = variantsFor(w, r, sel.variants).map((v) => v.name);
         if (vs.length === 0) continue;
-        if (sel.isolate) for (const v of vs) jobs.push({ suite: s.name, workload: w.name, runtime: r, variants: [v] });
+        // A driven suite (network, framed) already runs every server in its own process and
+        // interleaves their rounds, which needs them all in one job.
+        if (sel.isolate && !s.driver) for (const v of vs) jobs.push({ suite: s.name, workload: w.name, runtime: r, variants: [v] });
         else jobs.push({ suite: s.name, workload: w.name, runtime: r, variants: vs });
       }
     }
