@@ -293,22 +293,27 @@ export class StreamTransport extends Transport {
   /**
    * Runs a delivery from a host I/O callback: flagged as such, so that loop work it schedules runs
    * right after this callback rather than a host task later (see EventLoop._wake); and corked, so
-   * that every write the protocol makes in it (a reply per frame of a read, say) leaves in one
-   * writev when it returns, as uvloop sends an iteration's writes together.
+   * that the small writes the protocol makes in it (a reply per frame of a read, say) leave in one
+   * writev when it returns, as uvloop sends an iteration's writes together. Past the low-water
+   * mark the cork comes off (_maybePauseProtocol): flow control then sees what it saw before.
    */
   private _asHostIo<A>(deliver: (this: this, arg: A) => void, arg: A): void {
     const loop = this._loop;
     const outer = loop._inHostIo;
-    const sock = this._sock;
     loop._inHostIo = true;
-    sock.cork();
+    this._sock.cork();
     try {
       deliver.call(this, arg);
     } finally {
       loop._inHostIo = outer;
-      // end() and destroy() uncork on their own; uncork() on an uncorked socket does nothing.
-      sock.uncork();
+      this._uncork();
     }
+  }
+
+  /** Sends whatever waits in the cork buffer (a no-op when the socket is not corked). */
+  private _uncork(): void {
+    const sock = this._sock;
+    for (let n = sock.writableCorked ?? 0; n > 0; n--) sock.uncork();
   }
 
   private readonly _onData = (chunk: Buffer): void => {
@@ -559,11 +564,8 @@ export class StreamTransport extends Transport {
     // A view of WASM memory must reach the host's write queue at once: waiting in the cork buffer
     // (see _asHostIo) it is a JS object, which memory growth would detach. The caller checked that
     // nothing is buffered, so uncorking sends nothing else.
-    const sock = this._sock;
-    const corked = sock.writableCorked ?? 0;
-    for (let i = 0; i < corked; i++) sock.uncork();
-    sock.write(data, () => done());
-    for (let i = 0; i < corked; i++) sock.cork();
+    this._uncork();
+    this._sock.write(data, () => done());
     this._maybePauseProtocol();
   }
 
@@ -582,8 +584,14 @@ export class StreamTransport extends Transport {
    * Writes the kernel takes at once (the common case) cost no callback at all.
    */
   private _maybePauseProtocol(): void {
-    const size = this._sock.writableLength;
+    let size = this._sock.writableLength;
     if (size <= this._low) return;
+    if (this._sock.writableCorked) {
+      // Coalescing is for small writes: hand what is corked to the kernel, then judge.
+      this._uncork();
+      size = this._sock.writableLength;
+      if (size <= this._low) return;
+    }
     if (!this._markerInFlight) this._placeMarker();
     if (size <= this._high || this._protocolPaused) return;
     this._protocolPaused = true;
@@ -719,6 +727,8 @@ export class StreamTransport extends Transport {
     this._closing = true;
     this._connLost = Math.max(this._connLost, 1);
     this._pending = null;
+    // Writes made earlier in this host callback would have reached the kernel without the cork.
+    this._uncork();
     if (!this._sock.destroyed) this._sock.destroy();
   }
 
