@@ -39,7 +39,27 @@ let live: u32 = 0;
 const CACHE_SETS: u32 = 256;
 let cache: usize = 0;
 
+// Timers the host scheduled since its last call, staged by the host straight into WASM memory
+// (a typed-array store instead of a call per callLater): ids at `stagedIds`, deadlines at
+// `stagedWhens`. Every entry point that reads or changes the timers first applies them, in order,
+// so they keep their scheduling order.
+export const TIMER_STAGING_CAPACITY: u32 = 1024;
+let stagedIds: usize = 0;
+let stagedWhens: usize = 0;
+
+/** Where the host stages timers: TIMER_STAGING_CAPACITY f64 deadlines, then as many i32 ids. */
+export function timerStagingPtr(): usize {
+  return stagedWhens;
+}
+
+/** Applies the first `n` staged timers, as timerAdd calls in staging order. */
+export function timerFlush(n: u32): void {
+  for (let i: u32 = 0; i < n; i++) timerAdd(load<i32>(stagedIds + (<usize>i << 2)), load<f64>(stagedWhens + (<usize>i << 3)));
+}
+
 export function timersInit(capacity: u32): void {
+  stagedWhens = heap.alloc(<usize>TIMER_STAGING_CAPACITY * 12);
+  stagedIds = stagedWhens + (<usize>TIMER_STAGING_CAPACITY << 3);
   cap = max<u32>(capacity >> 2, 16);
   entries = heap.alloc(<usize>cap * ENTRY);
   bucketCap = cap;
@@ -228,6 +248,12 @@ export function timerAdd(id: i32, when: f64): void {
   live++;
 }
 
+/** Applies the `staged` timers, then removes handle `id` from the timers; returns 1 if it was there. */
+export function timerRemoveStaged(id: i32, staged: u32): i32 {
+  timerFlush(staged);
+  return timerRemove(id);
+}
+
 /** Removes handle `id` from the timers; returns 1 if it was there. */
 export function timerRemove(id: i32): i32 {
   if (<u32>id >= linkCap) return 0;
@@ -250,17 +276,20 @@ export function timerRemove(id: i32): i32 {
   return 1;
 }
 
-/** The earliest deadline, or +Infinity when no timer is scheduled. */
-export function timerNextWhen(): f64 {
+/** Applies the `staged` timers; the earliest deadline, or +Infinity when no timer is scheduled. */
+export function timerNextWhen(staged: u32): f64 {
+  timerFlush(staged);
   return size > 0 ? load<f64>(entries) : Infinity;
 }
 
 /**
- * Appends the `staged` ids the host staged at `from` (they were ready first), then moves every
- * timer with when <= `now` to the ready queue, earliest first; returns how many timers moved.
+ * Appends the `staged` ids the host staged at `from` (they were ready first) and applies the
+ * `timersStaged` staged timers, then moves every timer with when <= `now` to the ready queue,
+ * earliest first; returns how many timers moved.
  */
-export function timerPopDue(now: f64, from: usize, staged: u32): u32 {
+export function timerPopDue(now: f64, from: usize, staged: u32, timersStaged: u32): u32 {
   readyFlush(from, staged);
+  timerFlush(timersStaged);
   let n: u32 = 0;
   while (size > 0) {
     if (load<f64>(entries) > now) break;

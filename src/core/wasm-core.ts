@@ -1,7 +1,8 @@
 /**
  * The loop core in WebAssembly (assembly/core.ts). Each loop gets its own instance and memory.
  * Crossings are kept coarse, as the host facts require (a call costs more than an inlined store):
- * pushes are staged by the host straight into one of two fixed regions of WASM memory. While the
+ * pushes are staged by the host straight into one of two fixed regions of WASM memory, and so are
+ * new timers (applied by the next call that reads or changes the timers). While the
  * core's ring is empty (no timer has fired, no staging region overflowed since the last batch)
  * the staged region is the next batch as it is, and pushes move to the other region: an
  * iteration of callSoon/task steps costs no call at all. Otherwise the staged ids are handed over
@@ -24,10 +25,12 @@ interface CoreExports {
   batchCapacity(): number;
   stagingPtr(): number;
   timersInit(capacity: number): void;
-  timerAdd(id: number, when: number): void;
-  timerRemove(id: number): number;
-  timerNextWhen(): number;
-  timerPopDue(now: number, from: number, staged: number): number;
+  TIMER_STAGING_CAPACITY: WebAssembly.Global;
+  timerStagingPtr(): number;
+  timerFlush(staged: number): void;
+  timerRemoveStaged(id: number, staged: number): number;
+  timerNextWhen(staged: number): number;
+  timerPopDue(now: number, from: number, staged: number, timersStaged: number): number;
   timerCount(): number;
   timerCapacity(): number;
 }
@@ -40,6 +43,8 @@ export class WasmCore implements LoopCore {
    * silently lost, so it is re-derived after every call that may grow (`refresh`).
    */
   private heap: Int32Array;
+  /** The same memory as f64s, for staged deadlines; re-derived with `heap`. */
+  private heapF64: Float64Array;
   private readonly stagingCapacity: number;
   /** The two staging regions (i32 indexes into `heap`); pushes go to `stagingBase`. */
   private stagingBase: number;
@@ -51,6 +56,14 @@ export class WasmCore implements LoopCore {
   private batchBase = 0;
   private coreBatchBase = 0;
   private coreBatchCapacity = 0;
+  /**
+   * Timers staged by the host since its last call (see assembly/timers.ts): deadlines at
+   * `timerWhenBase` (f64 index), ids at `timerIdBase` (i32 index). callLater costs no call.
+   */
+  private timersStaged = 0;
+  private readonly timerStagingCapacity: number;
+  private readonly timerWhenBase: number;
+  private readonly timerIdBase: number;
 
   constructor() {
     const instance = new WebAssembly.Instance(loadWasmModule("core"), {});
@@ -58,6 +71,11 @@ export class WasmCore implements LoopCore {
     x.readyInit(INITIAL_CAPACITY);
     x.timersInit(INITIAL_CAPACITY);
     this.heap = new Int32Array(x.memory.buffer);
+    this.heapF64 = new Float64Array(x.memory.buffer);
+    this.timerStagingCapacity = x.TIMER_STAGING_CAPACITY.value as number;
+    const timerStaging = x.timerStagingPtr();
+    this.timerWhenBase = timerStaging >>> 3;
+    this.timerIdBase = (timerStaging >>> 2) + this.timerStagingCapacity * 2;
     this.stagingCapacity = x.STAGING_CAPACITY.value as number;
     this.stagingBase = x.stagingPtr() >>> 2;
     this.otherStagingBase = this.stagingBase + this.stagingCapacity;
@@ -98,27 +116,45 @@ export class WasmCore implements LoopCore {
   }
 
   addTimer(id: number, when: number): void {
-    this.x.timerAdd(id, when);
-    this.refresh();
+    if (this.timersStaged === this.timerStagingCapacity) this.flushTimers();
+    const k = this.timersStaged++;
+    this.heapF64[this.timerWhenBase + k] = when;
+    this.heap[this.timerIdBase + k] = id;
   }
 
   removeTimer(id: number): boolean {
-    return this.x.timerRemove(id) !== 0;
+    const staged = this.timersStaged;
+    this.timersStaged = 0;
+    const removed = this.x.timerRemoveStaged(id, staged) !== 0;
+    if (staged > 0) this.refresh();
+    return removed;
   }
 
   nextWhen(): number {
-    return this.x.timerNextWhen();
+    const staged = this.timersStaged;
+    this.timersStaged = 0;
+    const when = this.x.timerNextWhen(staged);
+    if (staged > 0) this.refresh();
+    return when;
   }
 
   popDue(now: number): number {
-    const n = this.x.timerPopDue(now, this.stagingBase << 2, this.staged);
+    const n = this.x.timerPopDue(now, this.stagingBase << 2, this.staged, this.timersStaged);
     if (n > 0 || this.staged > 0) this.ringHasIds = true;
     this.staged = 0;
+    this.timersStaged = 0;
     this.refresh();
     return n;
   }
 
+  private flushTimers(): void {
+    this.x.timerFlush(this.timersStaged);
+    this.timersStaged = 0;
+    this.refresh();
+  }
+
   stats(): CoreStats {
+    if (this.timersStaged > 0) this.flushTimers();
     return {
       kind: this.kind,
       timers: this.x.timerCount(),
@@ -129,7 +165,10 @@ export class WasmCore implements LoopCore {
   }
 
   private refresh(): void {
-    if (this.heap.length === 0) this.heap = new Int32Array(this.x.memory.buffer);
+    if (this.heap.length === 0) {
+      this.heap = new Int32Array(this.x.memory.buffer);
+      this.heapF64 = new Float64Array(this.x.memory.buffer);
+    }
   }
 
   private readBatchPlace(): void {
