@@ -40,6 +40,16 @@ export async function loadWasyncio(required = []) {
 }
 
 /**
+ * The `--core` argument of a server: "wasm" (default) or "js".
+ * @param {string} value  what argValue("--core", "wasm") gave
+ * @returns {"js" | "wasm"}
+ */
+export function coreName(value) {
+  if (value !== "js" && value !== "wasm") throw new Error(`--core must be js or wasm, got ${value}`);
+  return value;
+}
+
+/**
  * Create a loop on the given core, checking that it is usable.
  * @param {Record<string, any>} asyncio
  * @param {"js" | "wasm"} core

@@ -5,11 +5,11 @@
 // fallback ('data' events, as on a runtime that ignores onread). Contract: see raw-node.mjs.
 import process from "node:process";
 import { argValue, runServer } from "../../support/server.mjs";
-import { loadWasyncio, newLoop, serveOnLoop } from "../../support/wasyncio.mjs";
+import { coreName, loadWasyncio, newLoop, serveOnLoop } from "../../support/wasyncio.mjs";
 
 runServer(async () => {
   const asyncio = await loadWasyncio(["EventLoop", "BufferedProtocol"]);
-  const loop = newLoop(asyncio, argValue("--core", "wasm"));
+  const loop = newLoop(asyncio, coreName(argValue("--core", "wasm")));
   if (process.argv.includes("--copy")) asyncio.setForceCopyPath(true);
   // One read buffer for every connection: each read is consumed inside bufferUpdated (the
   // transport copies writes that are views of it), so connections never need their own. Measured
@@ -22,12 +22,14 @@ runServer(async () => {
       super();
       this.buf = perConnection ? new Uint8Array(65536) : shared;
     }
+    /** @param {any} transport */
     connectionMade(transport) {
       this.transport = transport;
     }
     getBuffer() {
       return this.buf;
     }
+    /** @param {number} n */
     bufferUpdated(n) {
       this.transport.write(this.buf.subarray(0, n));
     }

@@ -16,11 +16,11 @@
 //   request (docs/framing.md), so the simpler one, write, is the default and the framed-wasm row;
 //   framed-wbuf-wasm is the other.
 import { argValue, runServer } from "../../support/server.mjs";
-import { loadWasyncio, newLoop, serveOnLoop } from "../../support/wasyncio.mjs";
+import { coreName, loadWasyncio, newLoop, serveOnLoop } from "../../support/wasyncio.mjs";
 
 runServer(async () => {
   const asyncio = await loadWasyncio(["EventLoop", "FramedProtocol", "WriteBuffer"]);
-  const core = argValue("--core", "wasm");
+  const core = coreName(argValue("--core", "wasm"));
   const parser = argValue("--parser", core);
   const reply = argValue("--reply", "write");
   if (reply !== "write" && reply !== "wbuf") throw new Error(`--reply must be write or wbuf, got ${reply}`);
@@ -31,6 +31,7 @@ runServer(async () => {
     constructor() {
       super(framing);
     }
+    /** @param {Uint8Array} frame */
     frameReceived(frame) {
       this.transport.write(frame);
     }
@@ -41,13 +42,16 @@ runServer(async () => {
       super(framing);
       this.wb = new asyncio.WriteBuffer();
     }
+    /** @param {Uint8Array} frame */
     frameReceived(frame) {
       this.wb.writeBytes(frame);
     }
+    /** @param {number} n */
     bufferUpdated(n) {
       super.bufferUpdated(n); // delivers every whole frame
       this.wb.flush(this.transport); // one write for all the replies of this read
     }
+    /** @param {Error | null} exc */
     connectionLost(exc) {
       super.connectionLost(exc);
       this.wb.close();

@@ -3,12 +3,13 @@
 // reads (up to 64 KiB), writes, and drains. `--core wasm|js`; `--copy` forces the fallback read path. Contract: see raw-node.mjs.
 import process from "node:process";
 import { argValue, runServer } from "../../support/server.mjs";
-import { loadWasyncio, newLoop, serveOnLoop } from "../../support/wasyncio.mjs";
+import { coreName, loadWasyncio, newLoop, serveOnLoop } from "../../support/wasyncio.mjs";
 
 runServer(async () => {
   const asyncio = await loadWasyncio(["EventLoop", "startServer"]);
-  const loop = newLoop(asyncio, argValue("--core", "wasm"));
+  const loop = newLoop(asyncio, coreName(argValue("--core", "wasm")));
   if (process.argv.includes("--copy")) asyncio.setForceCopyPath(true);
+  /** @param {any} reader @param {any} writer */
   function* handle(reader, writer) {
     for (;;) {
       const data = yield* reader.read(65536);
