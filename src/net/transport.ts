@@ -70,6 +70,11 @@ const READ_SIZE = 65536;
  * never-detached) ArrayBuffer, so the pointer the host hands the kernel stays valid.
  */
 const SCRATCH: Buffer = Buffer.allocUnsafeSlow(READ_SIZE);
+/**
+ * A Protocol's read at least this large makes the connection read into a buffer of its own,
+ * which it then hands to dataReceived whole instead of copying (see _onRead).
+ */
+const OWN_READ_MIN = READ_SIZE / 2;
 /** asyncio's LOG_THRESHOLD_FOR_CONNLOST_WRITES. */
 const LOG_THRESHOLD_FOR_CONNLOST_WRITES = 5;
 const EMPTY = Buffer.alloc(0);
@@ -171,6 +176,12 @@ export class StreamTransport extends Transport {
   private _drainScheduled = false;
   /** The ArrayBuffer of the last getBuffer() result: writes from it are copied (the next read overwrites it). */
   private _readBacking: ArrayBufferLike | null = null;
+  /**
+   * A Protocol connection that reads large chunks reads into a buffer of its own: the host asks
+   * for the next read's buffer right after each read callback, per socket, so a buffer handed to
+   * dataReceived is never read into again. Null: reads land in the shared SCRATCH and are copied.
+   */
+  private _ownRead: Buffer | null = null;
   /** startTls moved the connection to this transport. */
   private _upgradedTo: StreamTransport | null = null;
   /** @internal Reads that landed in the protocol's own buffer. */
@@ -242,7 +253,8 @@ export class StreamTransport extends Transport {
 
   /** @internal `onread` buffer: where the next read lands. */
   _nextBuffer(): Uint8Array {
-    if (!this._buffered || !this._ready || this._closing || this._pending !== null || !this._loop.isRunning()) return SCRATCH;
+    if (!this._buffered) return this._ownRead ?? SCRATCH;
+    if (!this._ready || this._closing || this._pending !== null || !this._loop.isRunning()) return SCRATCH;
     let buf: unknown;
     try {
       buf = this._protocol.getBuffer!(-1);
@@ -261,7 +273,19 @@ export class StreamTransport extends Transport {
   _onRead(nread: number, buf: Uint8Array): void {
     if (buf === SCRATCH) {
       this._copiedReads++;
+      // Large reads: copying them costs more than a buffer of this connection's own.
+      if (nread >= OWN_READ_MIN && !this._buffered) this._ownRead = Buffer.allocUnsafeSlow(READ_SIZE);
       this._received(copyScratch(nread));
+      return;
+    }
+    if (buf === this._ownRead) {
+      // A large read is handed over as it landed; the next read gets a fresh buffer. A small one
+      // is copied, and the connection goes back to the shared buffer.
+      const large = nread >= OWN_READ_MIN;
+      this._ownRead = large ? Buffer.allocUnsafeSlow(READ_SIZE) : null;
+      if (large) this._directReads++;
+      else this._copiedReads++;
+      this._received(large ? buf.subarray(0, nread) : copyBytes(buf.subarray(0, nread)));
       return;
     }
     this._directReads++;
