@@ -41,8 +41,8 @@ let cache: usize = 0;
 
 // Timers the host scheduled since its last call, staged by the host straight into WASM memory
 // (a typed-array store instead of a call per callLater): ids at `stagedIds`, deadlines at
-// `stagedWhens`. Every entry point that reads or changes the timers first applies them, in order,
-// so they keep their scheduling order.
+// `stagedWhens`. The host applies them, in order, before it reads or changes the timers: timerPopDue
+// takes their count (it runs every iteration), any other call follows a timerFlush.
 export const TIMER_STAGING_CAPACITY: u32 = 1024;
 let stagedIds: usize = 0;
 let stagedWhens: usize = 0;
@@ -248,12 +248,6 @@ export function timerAdd(id: i32, when: f64): void {
   live++;
 }
 
-/** Applies the `staged` timers, then removes handle `id` from the timers; returns 1 if it was there. */
-export function timerRemoveStaged(id: i32, staged: u32): i32 {
-  timerFlush(staged);
-  return timerRemove(id);
-}
-
 /** Removes handle `id` from the timers; returns 1 if it was there. */
 export function timerRemove(id: i32): i32 {
   if (<u32>id >= linkCap) return 0;
@@ -276,9 +270,8 @@ export function timerRemove(id: i32): i32 {
   return 1;
 }
 
-/** Applies the `staged` timers; the earliest deadline, or +Infinity when no timer is scheduled. */
-export function timerNextWhen(staged: u32): f64 {
-  timerFlush(staged);
+/** The earliest deadline, or +Infinity when no timer is scheduled. */
+export function timerNextWhen(): f64 {
   return size > 0 ? load<f64>(entries) : Infinity;
 }
 

@@ -2,7 +2,7 @@
  * The loop core in WebAssembly (assembly/core.ts). Each loop gets its own instance and memory.
  * Crossings are kept coarse, as the host facts require (a call costs more than an inlined store):
  * pushes are staged by the host straight into one of two fixed regions of WASM memory, and so are
- * new timers (applied by the next call that reads or changes the timers). While the
+ * new timers (applied by the next pop, or by a flush before any other call that reads them). While the
  * core's ring is empty (no timer has fired, no staging region overflowed since the last batch)
  * the staged region is the next batch as it is, and pushes move to the other region: an
  * iteration of callSoon/task steps costs no call at all. Otherwise the staged ids are handed over
@@ -28,8 +28,8 @@ interface CoreExports {
   TIMER_STAGING_CAPACITY: WebAssembly.Global;
   timerStagingPtr(): number;
   timerFlush(staged: number): void;
-  timerRemoveStaged(id: number, staged: number): number;
-  timerNextWhen(staged: number): number;
+  timerRemove(id: number): number;
+  timerNextWhen(): number;
   timerPopDue(now: number, from: number, staged: number, timersStaged: number): number;
   timerCount(): number;
   timerCapacity(): number;
@@ -123,19 +123,13 @@ export class WasmCore implements LoopCore {
   }
 
   removeTimer(id: number): boolean {
-    const staged = this.timersStaged;
-    this.timersStaged = 0;
-    const removed = this.x.timerRemoveStaged(id, staged) !== 0;
-    if (staged > 0) this.refresh();
-    return removed;
+    if (this.timersStaged > 0) this.flushTimers();
+    return this.x.timerRemove(id) !== 0;
   }
 
   nextWhen(): number {
-    const staged = this.timersStaged;
-    this.timersStaged = 0;
-    const when = this.x.timerNextWhen(staged);
-    if (staged > 0) this.refresh();
-    return when;
+    if (this.timersStaged > 0) this.flushTimers();
+    return this.x.timerNextWhen();
   }
 
   popDue(now: number): number {
