@@ -279,13 +279,17 @@ export class StreamTransport extends Transport {
       return;
     }
     if (buf === this._ownRead) {
-      // A large read is handed over as it landed; the next read gets a fresh buffer. A small one
-      // is copied, and the connection goes back to the shared buffer.
-      const large = nread >= OWN_READ_MIN;
-      this._ownRead = large ? Buffer.allocUnsafeSlow(READ_SIZE) : null;
-      if (large) this._directReads++;
-      else this._copiedReads++;
-      this._received(large ? buf.subarray(0, nread) : copyBytes(buf.subarray(0, nread)));
+      if (nread >= OWN_READ_MIN) {
+        // Handed over as it landed; the next read gets a fresh buffer.
+        this._directReads++;
+        this._ownRead = Buffer.allocUnsafeSlow(READ_SIZE);
+        this._received(buf.subarray(0, nread));
+      } else {
+        // Copied, and the connection goes back to the shared buffer.
+        this._copiedReads++;
+        this._ownRead = null;
+        this._received(copyBytes(buf.subarray(0, nread)));
+      }
       return;
     }
     this._directReads++;
