@@ -17,6 +17,7 @@ import { helpText, KNOWN_RUNTIMES, parseArgs, unmatchedTokens } from "./lib/args
 import { formatElapsed, formatNumber, oneLine, progressLine, renderResultsText } from "./lib/format.mjs";
 import { renderSummary } from "./lib/markdown.mjs";
 import { benchSettings, buildPlan, fileTimestamp, validateSuite, variantRuntimes, variantTimeoutMs } from "./lib/plan.mjs";
+import { pinning } from "./net/harness.mjs";
 import { computeRatios, extractResult, rowsFromOutput, runDocument, statusRows, validateOutput } from "./lib/results.mjs";
 import { renderSuiteChart } from "./lib/svg.mjs";
 import { probe, runProcess } from "./support/proc.mjs";
@@ -114,6 +115,7 @@ function machineInfo() {
     arch: os.arch(),
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100),
+    networkPinned: pinning,
   };
 }
 

@@ -69,7 +69,8 @@ export function renderSummary(p) {
   const when = p.date.toISOString().replace("T", " ").replace(/\.\d{3}Z$/, " UTC");
   out.push(`# wasyncio benchmarks: ${when}${p.quick ? " (quick run)" : ""}`);
   out.push("");
-  out.push(`Machine: ${m.cpu}, ${m.cores} cores, ${m.os} ${m.arch}` + (m.loadavg ? `, load ${m.loadavg.map((x) => x.toFixed(2)).join(" ")}` : "") + ".");
+  out.push(`Machine: ${m.cpu}, ${m.cores} cores, ${m.os} ${m.arch}` + (m.loadavg ? `, load ${m.loadavg.map((x) => x.toFixed(2)).join(" ")}` : "") + "." +
+    (m.networkPinned ? " Network servers pinned to CPU 0, load generators to CPU 1." : ""));
   const rts = p.runtimeOrder.filter((r) => p.rows.some((row) => row.runtime === r));
   if (rts.length > 0) out.push(`Runtimes: ${rts.map((r) => labels[r] ?? r).join(", ")}.`);
   out.push("");

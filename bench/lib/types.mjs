@@ -120,6 +120,7 @@
  * @property {string} arch
  * @property {number} [memoryGiB]
  * @property {number[]} [loadavg]
+ * @property {boolean} [networkPinned]  network servers on CPU 0, load generators on CPU 1 (taskset)
  */
 
 export {};

@@ -2,10 +2,35 @@
 // drive it with the load generator process, stop the server.
 
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { onLines, processCpuSeconds, runProcess } from "../support/proc.mjs";
 
 const LOADGEN = fileURLToPath(new URL("./loadgen.mjs", import.meta.url));
+
+/**
+ * The server and the load generator run pinned to separate CPUs (as the issue's reference
+ * figures were measured), so the kernel cannot put both on one core for a while and halve a
+ * round. Linux with taskset and >= 2 CPUs only; BENCH_PIN=0 turns it off.
+ */
+const TASKSET = process.platform === "linux" ? ["/usr/bin/taskset", "/bin/taskset"].find((p) => existsSync(p)) : undefined;
+const PIN = process.env.BENCH_PIN !== "0" && TASKSET !== undefined && availableParallelism() >= 2;
+export const SERVER_CPU = 0;
+export const LOADGEN_CPU = 1;
+
+/**
+ * argv run on one CPU when pinning is on (taskset execs the command: the pid is the command's).
+ * @param {readonly string[]} argv
+ * @param {number} cpu
+ * @returns {string[]}
+ */
+export function pinned(argv, cpu) {
+  return PIN && TASKSET !== undefined ? [TASKSET, "-c", String(cpu), ...argv] : [...argv];
+}
+
+/** Whether pinned() pins (for the results' machine notes). */
+export const pinning = PIN;
 
 /**
  * @typedef {object} ServerHandle
@@ -24,7 +49,8 @@ const LOADGEN = fileURLToPath(new URL("./loadgen.mjs", import.meta.url));
  */
 export function startServer(argv, opts = {}) {
   return new Promise((resolve) => {
-    const child = spawn(argv[0], argv.slice(1), { cwd: opts.cwd, stdio: ["pipe", "pipe", "pipe"] });
+    const cmd = pinned(argv, SERVER_CPU);
+    const child = spawn(cmd[0], cmd.slice(1), { cwd: opts.cwd, stdio: ["pipe", "pipe", "pipe"] });
     let stderr = "";
     let settled = false;
     /** @param {any} v */
@@ -80,13 +106,15 @@ export function startServer(argv, opts = {}) {
  * @property {number} [p50Us]
  * @property {number} [p99Us]
  * @property {number} [meanUs]
+ * @property {number} [verifiedBytes]  echoed bytes checked (warm-up included)
  * @property {number | null} [serverCpuSeconds]  server CPU during the timed phase
  */
 
 /**
  * Run the load generator (under node) against 127.0.0.1:port.
- * `framed`: length-prefixed requests (loadgen --framed); `pipeline`: frames in flight per connection.
- * @param {{ node: string, port: number, connections: number, size: number, warmup: number, duration: number, serverPid?: number, framed?: boolean, pipeline?: number }} p
+ * `framed`: length-prefixed requests (loadgen --framed); `pipeline`: frames in flight per connection;
+ * `requests`: end the timed phase after this many requests (or `duration`, whichever first).
+ * @param {{ node: string, port: number, connections: number, size: number, warmup: number, duration: number, serverPid?: number, framed?: boolean, pipeline?: number, requests?: number }} p
  * @returns {Promise<LoadResult>}
  */
 export async function runLoad(p) {
@@ -97,7 +125,7 @@ export async function runLoad(p) {
   /** @type {LoadResult | undefined} */
   let result;
   const r = await runProcess(
-    [
+    pinned([
       p.node,
       LOADGEN,
       "--port", String(p.port),
@@ -105,9 +133,10 @@ export async function runLoad(p) {
       "--size", String(p.size),
       "--warmup", String(p.warmup),
       "--duration", String(p.duration),
+      ...(p.requests !== undefined ? ["--requests", String(p.requests)] : []),
       ...(p.framed ? ["--framed"] : []),
       ...(p.pipeline !== undefined && p.pipeline > 1 ? ["--pipeline", String(p.pipeline)] : []),
-    ],
+    ], LOADGEN_CPU),
     {
       timeoutMs: (p.warmup + p.duration + 30) * 1000,
       onStdoutLine: (line) => {
