@@ -10,6 +10,7 @@ interface PathCounters {
   _path: "direct" | "copy";
   _directReads: number;
   _copiedReads: number;
+  _directWrites: number;
 }
 const counters = (t: asyncio.Transport): PathCounters => t as unknown as PathCounters;
 
@@ -276,6 +277,89 @@ describe.each(CORES)("BufferedProtocol on the %s core", (core) => {
       t.close();
       server.close();
       yield* server.waitClosed();
+    });
+  });
+
+  describe("writes from the read buffer", () => {
+    /**
+     * On the first byte it receives, writes `before`, then the whole of its read buffer `big`
+     * (whose first byte the read just set), then `after`, and at once fills `big` with zeros, as
+     * the next read would overwrite it. The peer must still get every byte as it was at write().
+     */
+    class ReplyFromReadBuffer extends asyncio.BufferedProtocol {
+      transport: asyncio.Transport | null = null;
+      bufferedAfterWrite = -1;
+      constructor(
+        readonly big: Uint8Array,
+        readonly before: Uint8Array,
+        readonly after: Uint8Array,
+      ) {
+        super();
+      }
+      override connectionMade(t: asyncio.Transport): void {
+        this.transport = t;
+      }
+      override getBuffer(): Uint8Array {
+        return this.big;
+      }
+      override bufferUpdated(): void {
+        const t = this.transport as asyncio.WriteTransport;
+        t.write(this.before);
+        t.write(this.big);
+        this.bufferedAfterWrite = t.getWriteBufferSize();
+        t.write(this.after);
+        this.big.fill(0);
+        t.close();
+      }
+    }
+
+    async function replyOf(size: number, pauseClient: boolean): Promise<{ server: ReplyFromReadBuffer; transport: PathCounters }> {
+      const big = pattern(size, 9);
+      big[0] = 0x78; // the byte the client sends lands here
+      const before = pattern(10, 10);
+      const after = pattern(3000, 11);
+      let server!: ReplyFromReadBuffer;
+      let accepted!: asyncio.Transport;
+      await runNet(core, function* () {
+        const loop = asyncio.getRunningLoop();
+        const srv = yield* loop.createServer(
+          () => (server = new ReplyFromReadBuffer(big, before, after)),
+          HOST,
+          0,
+        );
+        const [t, sink] = yield* loop.createConnection(() => new Sink(65536), HOST, portOf(srv));
+        if (pauseClient) t.pauseReading();
+        t.write(new Uint8Array([0x78]));
+        yield* until(() => server?.transport !== null && server.bufferedAfterWrite >= 0);
+        accepted = server.transport!;
+        if (pauseClient) {
+          yield* asyncio.sleep(0.05);
+          t.resumeReading();
+        }
+        yield* sink.closed;
+        const want = concat([before, pattern(size, 9), after]);
+        want[before.length] = 0x78;
+        expect(sink.received).toBe(want.length);
+        expect(firstDifference(concat(sink.chunks), want)).toBe(-1);
+        srv.close();
+        yield* srv.waitClosed();
+      });
+      return { server, transport: counters(accepted) };
+    }
+
+    it("go to the kernel without a copy when it takes them", async () => {
+      const { server, transport } = await replyOf(48 * 1024, false);
+      if (hostRuntime === "node" && transport._path === "direct") {
+        expect(transport._directWrites).toBe(1);
+        expect(server.bufferedAfterWrite).toBe(0);
+      }
+    });
+
+    it("keep a copy of what the kernel did not take, so reusing the buffer corrupts nothing", async () => {
+      // 32 MiB: more than the loopback socket buffers hold while the client is not reading
+      const { server, transport } = await replyOf(32 << 20, true);
+      expect(server.bufferedAfterWrite).toBeGreaterThan(0);
+      if (hostRuntime === "node" && transport._path === "direct") expect(transport._directWrites).toBe(1);
     });
   });
 });

@@ -12,9 +12,15 @@
  *   copy into the buffer `getBuffer()` returns. It is the fallback everywhere, and the path of TLS
  *   server sockets and of sockets upgraded by `startTls` (both ignore `onread`).
  *
+ * Writes from a BufferedProtocol's read buffer cannot be handed to the socket as they are (it keeps
+ * a reference until the kernel takes them, and the next read overwrites the buffer): on Node they
+ * go straight to the descriptor, and only what the kernel did not take is copied
+ * ({@link tryWriteNow}).
+ *
  * This is the only module that touches private Node API (`_handle`, `manualStart`, `_server`).
  * @module
  */
+import { writeSync } from "node:fs";
 import * as net from "node:net";
 import type * as tls from "node:tls";
 
@@ -130,6 +136,26 @@ export function adoptAccepted(socket: net.Socket, onread: OnReadOptions): net.So
   adopted._server = server;
   adopted.server = server;
   return adopted;
+}
+
+/**
+ * Writes what the kernel takes of `data` to a plain (not TLS) socket's descriptor, synchronously,
+ * leaving no reference to `data` behind: asyncio's selector transport (`send` now, buffer a copy
+ * of the rest) where Node's own write would keep `data` until it is sent. Returns the bytes
+ * written, 0 when the kernel's buffer is full, or -1 when this host cannot (Deno's and Bun's
+ * sockets have no descriptor here, nor has Windows) or the write failed; the caller then writes a
+ * copy of the rest through the socket, which also reports any error as usual. Only valid with
+ * nothing queued or corked on the socket (else the bytes would overtake it).
+ */
+export function tryWriteNow(sock: net.Socket, data: Uint8Array): number {
+  if (hostRuntime !== "node") return -1;
+  const fd = (sock as net.Socket & { _handle?: { fd?: unknown } | null })._handle?.fd;
+  if (typeof fd !== "number" || fd < 0) return -1;
+  try {
+    return writeSync(fd, data, 0, data.length);
+  } catch (error) {
+    return (error as { code?: unknown }).code === "EAGAIN" ? 0 : -1;
+  }
 }
 
 /** Whether `reusePort` can be passed to `listen()` (Node 22.12+/23.1+, Bun). */

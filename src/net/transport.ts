@@ -25,7 +25,7 @@ import type { EventLoop } from "../loop.js";
 import { logger } from "../log.js";
 import { Transport, type ExtraInfoName } from "../transports.js";
 import type { BaseProtocol } from "../protocols.js";
-import type { OnReadOptions, ReadPath } from "../host/node.js";
+import { tryWriteNow, type OnReadOptions, type ReadPath } from "../host/node.js";
 import { describeValue } from "./options.js";
 
 /** The protocol methods a stream transport calls (a Protocol or a BufferedProtocol, duck-typed). */
@@ -75,6 +75,11 @@ const SCRATCH: Buffer = Buffer.allocUnsafeSlow(READ_SIZE);
  * which it then hands to dataReceived whole instead of copying (see _onRead).
  */
 const OWN_READ_MIN = READ_SIZE / 2;
+/**
+ * Writes from a BufferedProtocol's read buffer at least this large go to the kernel at once (see
+ * _sendFromReadBuffer); smaller ones are copied, which costs less than leaving the cork.
+ */
+const DIRECT_WRITE_MIN = 4096;
 /** asyncio's LOG_THRESHOLD_FOR_CONNLOST_WRITES. */
 const LOG_THRESHOLD_FOR_CONNLOST_WRITES = 5;
 const EMPTY = Buffer.alloc(0);
@@ -188,6 +193,8 @@ export class StreamTransport extends Transport {
   _directReads = 0;
   /** @internal Reads that were copied (into a new chunk, or into the protocol's buffer). */
   _copiedReads = 0;
+  /** @internal Writes from the read buffer that went to the kernel at once (see _sendFromReadBuffer). */
+  _directWrites = 0;
 
   /** @internal Use createConnection/createServer; `sock` is connected. */
   constructor(loop: EventLoop, sock: net.Socket, protocol: BaseProtocol, init: StreamTransportInit) {
@@ -529,16 +536,32 @@ export class StreamTransport extends Transport {
 
   /**
    * Queues `data` for sending; never blocks. The socket may keep a reference to `data` until it is
-   * sent: do not modify it afterwards (slices of a BufferedProtocol's read buffer are copied, since
-   * the next read overwrites them). After the connection is gone writes are dropped, with a
-   * warning from the 5th on, as asyncio does.
+   * sent: do not modify it afterwards (views of a BufferedProtocol's read buffer, which the next
+   * read overwrites, are handled: what the kernel does not take at once is copied). After the
+   * connection is gone writes are dropped, with a warning from the 5th on, as asyncio does.
    */
   write(data: Uint8Array): void {
-    let bytes = toBytes(data, "data");
+    const bytes = toBytes(data, "data");
     if (!this._acceptsWrite("write", bytes.length)) return;
-    if (this._readBacking !== null && bytes.buffer === this._readBacking) bytes = copyBytes(bytes);
-    this._send(bytes);
+    if (this._readBacking !== null && bytes.buffer === this._readBacking) this._sendFromReadBuffer(bytes);
+    else this._send(bytes);
     this._maybePauseProtocol();
+  }
+
+  /**
+   * A view of the BufferedProtocol's read buffer: the next read overwrites it, so the socket must
+   * not keep it. Large ones go to the kernel at once and only what it did not take is copied (no
+   * copy at all in the common case); small ones are copied and wait in the cork, so that the
+   * replies to one read still leave in one writev.
+   */
+  private _sendFromReadBuffer(bytes: Uint8Array): void {
+    let sent = 0;
+    if (bytes.length >= DIRECT_WRITE_MIN && !this._isTls) {
+      this._uncork();
+      if (this._sock.writableLength === 0) sent = Math.max(tryWriteNow(this._sock, bytes), 0);
+      if (sent > 0) this._directWrites++;
+    }
+    if (sent < bytes.length) this._send(copyBytes(sent === 0 ? bytes : bytes.subarray(sent)));
   }
 
   /**

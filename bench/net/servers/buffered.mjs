@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // wasyncio echo server, BufferedProtocol style: reads land in the protocol's own buffer
-// (getBuffer/bufferUpdated); the echo writes from it (the transport copies such writes, since
-// the next read overwrites the buffer). `--core wasm|js`; `--copy` forces the one-copy
-// fallback ('data' events, as on a runtime that ignores onread). Contract: see raw-node.mjs.
+// (getBuffer/bufferUpdated); the echo writes from it (the next read overwrites the buffer, so
+// the transport hands such writes to the kernel at once and copies only what it did not take).
+// `--core wasm|js`; `--copy` forces the one-copy fallback ('data' events, as on a runtime that
+// ignores onread). Contract: see raw-node.mjs.
 import process from "node:process";
 import { argValue, runServer } from "../../support/server.mjs";
 import { coreName, loadWasyncio, newLoop, serveOnLoop } from "../../support/wasyncio.mjs";
@@ -12,9 +13,8 @@ runServer(async () => {
   const loop = newLoop(asyncio, coreName(argValue("--core", "wasm")));
   if (process.argv.includes("--copy")) asyncio.setForceCopyPath(true);
   // One read buffer for every connection: each read is consumed inside bufferUpdated (the
-  // transport copies writes that are views of it), so connections never need their own. Measured
-  // here: a 64 KiB buffer per connection costs about twice the server CPU per 100 KiB echo (the
-  // copy reads ten cold buffers instead of one hot one); `--per-connection` runs that variant.
+  // transport never leaves a view of it queued in a socket), so connections need no buffer of
+  // their own; `--per-connection` gives each a 64 KiB buffer (the asyncio docs' pattern).
   const shared = new Uint8Array(65536);
   const perConnection = process.argv.includes("--per-connection");
   class Echo extends asyncio.BufferedProtocol {
