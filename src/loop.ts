@@ -60,7 +60,7 @@ export interface EventLoopOptions {
 }
 
 /** Milliseconds of loop work per host turn before host I/O gets in. */
-const HOST_TURN_BUDGET_MS = 1;
+const HOST_TURN_BUDGET_MS = 5;
 /** Callbacks run between two reads of the clock (a clock read costs about 50 ns). */
 const CALLBACKS_PER_CLOCK_READ = 32;
 /** Longest delay a host timer takes (2^31 - 1 ms); longer waits re-arm. */
