@@ -15,9 +15,10 @@
  * Writes from a BufferedProtocol's read buffer cannot be handed to the socket as they are (it keeps
  * a reference until the kernel takes them, and the next read overwrites the buffer): on Node they
  * go straight to the descriptor, and only what the kernel did not take is copied
- * ({@link tryWriteNow}).
+ * ({@link writeNow}).
  *
- * This is the only module that touches private Node API (`_handle`, `manualStart`, `_server`).
+ * This is the only module that touches private Node API (`_handle`, `_handle.fd`, `manualStart`,
+ * `_server`).
  * @module
  */
 import { writeSync } from "node:fs";
@@ -139,22 +140,29 @@ export function adoptAccepted(socket: net.Socket, onread: OnReadOptions): net.So
 }
 
 /**
- * Writes what the kernel takes of `data` to a plain (not TLS) socket's descriptor, synchronously,
- * leaving no reference to `data` behind: asyncio's selector transport (`send` now, buffer a copy
- * of the rest) where Node's own write would keep `data` until it is sent. Returns the bytes
- * written, 0 when the kernel's buffer is full, or -1 when this host cannot (Deno's and Bun's
- * sockets have no descriptor here, nor has Windows) or the write failed; the caller then writes a
- * copy of the rest through the socket, which also reports any error as usual. Only valid with
- * nothing queued or corked on the socket (else the bytes would overtake it).
+ * The OS descriptor of a plain (not TLS) socket, for {@link writeNow}; -1 where there is none to
+ * write to (Deno's `fd` is not an OS descriptor, Bun has no `_handle`, nor has a closed socket,
+ * and Windows reports -1).
  */
-export function tryWriteNow(sock: net.Socket, data: Uint8Array): number {
+export function socketFd(sock: net.Socket): number {
   if (hostRuntime !== "node") return -1;
   const fd = (sock as net.Socket & { _handle?: { fd?: unknown } | null })._handle?.fd;
-  if (typeof fd !== "number" || fd < 0) return -1;
+  return typeof fd === "number" && fd >= 0 ? fd : -1;
+}
+
+/**
+ * Writes what the kernel takes of `data` to descriptor `fd` at once and returns how much that was,
+ * leaving no reference to `data` behind: asyncio's selector transport (`send` now, buffer a copy
+ * of the rest) where a Node socket's write keeps `data` until it is sent. 0 when the kernel's
+ * buffer is full or the write failed: the caller writes a copy of the rest through the socket,
+ * which reports any error as usual. Only with nothing queued or corked on the socket, or the
+ * bytes would overtake what is.
+ */
+export function writeNow(fd: number, data: Uint8Array): number {
   try {
     return writeSync(fd, data, 0, data.length);
-  } catch (error) {
-    return (error as { code?: unknown }).code === "EAGAIN" ? 0 : -1;
+  } catch {
+    return 0;
   }
 }
 

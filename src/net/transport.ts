@@ -25,7 +25,7 @@ import type { EventLoop } from "../loop.js";
 import { logger } from "../log.js";
 import { Transport, type ExtraInfoName } from "../transports.js";
 import type { BaseProtocol } from "../protocols.js";
-import { tryWriteNow, type OnReadOptions, type ReadPath } from "../host/node.js";
+import { socketFd, writeNow, type OnReadOptions, type ReadPath } from "../host/node.js";
 import { describeValue } from "./options.js";
 
 /** The protocol methods a stream transport calls (a Protocol or a BufferedProtocol, duck-typed). */
@@ -556,9 +556,10 @@ export class StreamTransport extends Transport {
    */
   private _sendFromReadBuffer(bytes: Uint8Array): void {
     let sent = 0;
-    if (bytes.length >= DIRECT_WRITE_MIN && !this._isTls) {
+    const fd = bytes.length >= DIRECT_WRITE_MIN && !this._isTls ? socketFd(this._sock) : -1;
+    if (fd >= 0) {
       this._uncork();
-      if (this._sock.writableLength === 0) sent = Math.max(tryWriteNow(this._sock, bytes), 0);
+      if (this._sock.writableLength === 0) sent = writeNow(fd, bytes);
       if (sent > 0) this._directWrites++;
     }
     if (sent < bytes.length) this._send(copyBytes(sent === 0 ? bytes : bytes.subarray(sent)));
