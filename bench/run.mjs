@@ -115,7 +115,6 @@ function machineInfo() {
     arch: os.arch(),
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100),
-    networkPinned: pinning,
   };
 }
 
@@ -322,6 +321,9 @@ async function main() {
 
   const date = new Date();
   const machine = machineInfo();
+  // driven suites (network, framed) run servers and load generators: say where they ran
+  const driven = new Set(suites.filter((s) => s.driver).map((s) => s.name));
+  if (pinning && jobs.some((j) => driven.has(j.suite))) machine.networkPinned = true;
   const runtimes = await detectRuntimes();
   const rtByName = new Map(runtimes.map((r) => [r.name, r]));
   process.stderr.write(
