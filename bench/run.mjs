@@ -17,9 +17,9 @@ import { helpText, KNOWN_RUNTIMES, parseArgs, unmatchedTokens } from "./lib/args
 import { formatElapsed, formatNumber, oneLine, progressLine, renderResultsText } from "./lib/format.mjs";
 import { renderSummary } from "./lib/markdown.mjs";
 import { benchSettings, buildPlan, fileTimestamp, validateSuite, variantRuntimes, variantTimeoutMs } from "./lib/plan.mjs";
-import { pinning } from "./net/harness.mjs";
 import { computeRatios, extractResult, rowsFromOutput, runDocument, statusRows, validateOutput } from "./lib/results.mjs";
 import { renderSuiteChart } from "./lib/svg.mjs";
+import { pinning } from "./net/harness.mjs";
 import { probe, runProcess } from "./support/proc.mjs";
 
 /** @typedef {import("./lib/types.mjs").Row} Row */

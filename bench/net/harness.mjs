@@ -15,9 +15,10 @@ const LOADGEN = fileURLToPath(new URL("./loadgen.mjs", import.meta.url));
  * round. Linux with taskset and >= 2 CPUs only; BENCH_PIN=0 turns it off.
  */
 const TASKSET = process.platform === "linux" ? ["/usr/bin/taskset", "/bin/taskset"].find((p) => existsSync(p)) : undefined;
-const PIN = process.env.BENCH_PIN !== "0" && TASKSET !== undefined && availableParallelism() >= 2;
-export const SERVER_CPU = 0;
-export const LOADGEN_CPU = 1;
+/** Whether servers and load generators run pinned (the results' machine line says so). */
+export const pinning = process.env.BENCH_PIN !== "0" && TASKSET !== undefined && availableParallelism() >= 2;
+const SERVER_CPU = 0;
+const LOADGEN_CPU = 1;
 
 /**
  * argv run on one CPU when pinning is on (taskset execs the command: the pid is the command's).
@@ -26,11 +27,8 @@ export const LOADGEN_CPU = 1;
  * @returns {string[]}
  */
 export function pinned(argv, cpu) {
-  return PIN && TASKSET !== undefined ? [TASKSET, "-c", String(cpu), ...argv] : [...argv];
+  return pinning && TASKSET !== undefined ? [TASKSET, "-c", String(cpu), ...argv] : [...argv];
 }
-
-/** Whether pinned() pins (for the results' machine notes). */
-export const pinning = PIN;
 
 /**
  * @typedef {object} ServerHandle
