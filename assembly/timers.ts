@@ -94,13 +94,21 @@ function at(i: u32): usize {
   return entries + <usize>i * ENTRY;
 }
 
+/**
+ * Whether key (wa, sa) orders before (wb, sb). Sequence numbers wrap after 2^32 buckets, so they
+ * compare as a signed distance.
+ */
+// @ts-ignore: decorator
+@inline
+function before(wa: f64, sa: u32, wb: f64, sb: u32): bool {
+  return wa < wb || (wa == wb && <i32>(sa - sb) < 0);
+}
+
+/** Whether heap entry `a` orders before heap entry `b` (both addresses). */
 // @ts-ignore: decorator
 @inline
 function less(a: usize, b: usize): bool {
-  const wa = load<f64>(a);
-  const wb = load<f64>(b);
-  // Sequence numbers wrap after 2^32 buckets; compare them as a signed distance.
-  return wa < wb || (wa == wb && <i32>(load<u32>(a, 8) - load<u32>(b, 8)) < 0);
+  return before(load<f64>(a), load<u32>(a, 8), load<f64>(b), load<u32>(b, 8));
 }
 
 // @ts-ignore: decorator
@@ -118,8 +126,9 @@ function siftUp(i: u32, when: f64, s: u32, b: i32): void {
     const parent = (i - 1) >> 1;
     const pp = at(parent);
     const pw = load<f64>(pp);
-    if (pw < when || (pw == when && <i32>(load<u32>(pp, 8) - s) < 0)) break;
-    place(i, pw, load<u32>(pp, 8), load<i32>(pp, 12));
+    const ps = load<u32>(pp, 8);
+    if (before(pw, ps, when, s)) break;
+    place(i, pw, ps, load<i32>(pp, 12));
     i = parent;
   }
   place(i, when, s, b);
@@ -136,8 +145,9 @@ function siftDown(i: u32, when: f64, s: u32, b: i32): void {
       cp = at(right);
     }
     const cw = load<f64>(cp);
-    if (when < cw || (when == cw && <i32>(s - load<u32>(cp, 8)) < 0)) break;
-    place(i, cw, load<u32>(cp, 8), load<i32>(cp, 12));
+    const cs = load<u32>(cp, 8);
+    if (before(when, s, cw, cs)) break;
+    place(i, cw, cs, load<i32>(cp, 12));
     i = child;
   }
   place(i, when, s, b);

@@ -123,12 +123,12 @@ export class WasmCore implements LoopCore {
   }
 
   removeTimer(id: number): boolean {
-    if (this.timersStaged > 0) this.flushTimers();
+    this.flushTimers();
     return this.x.timerRemove(id) !== 0;
   }
 
   nextWhen(): number {
-    if (this.timersStaged > 0) this.flushTimers();
+    this.flushTimers();
     return this.x.timerNextWhen();
   }
 
@@ -141,14 +141,16 @@ export class WasmCore implements LoopCore {
     return n;
   }
 
+  /** Applies the staged timers (before any call that reads or changes the core's timers). */
   private flushTimers(): void {
+    if (this.timersStaged === 0) return;
     this.x.timerFlush(this.timersStaged);
     this.timersStaged = 0;
     this.refresh();
   }
 
   stats(): CoreStats {
-    if (this.timersStaged > 0) this.flushTimers();
+    this.flushTimers();
     return {
       kind: this.kind,
       timers: this.x.timerCount(),
