@@ -179,7 +179,10 @@ export class StreamTransport extends Transport {
   /** Events that could not be delivered yet, in order; null when none. */
   private _pending: PendingItem[] | null = null;
   private _drainScheduled = false;
-  /** The ArrayBuffer of the last getBuffer() result: writes from it are copied (the next read overwrites it). */
+  /**
+   * The ArrayBuffer of the last getBuffer() result: the next read overwrites it, so a write from it
+   * is never left with the socket (see _sendFromReadBuffer).
+   */
   private _readBacking: ArrayBufferLike | null = null;
   /**
    * A Protocol connection that reads large chunks reads into a buffer of its own: the host asks
