@@ -12,13 +12,32 @@ const makers: [string, () => LoopCore][] = [
   ["js", () => new JsCore()],
 ];
 
+interface ModelTimer {
+  id: number;
+  when: number;
+  seq: number;
+}
+
+/** The model's timers due at `now` in firing order (deadline, then scheduling order), and the rest. */
+function splitDue(timers: ModelTimer[], now: number): [due: ModelTimer[], rest: ModelTimer[]] {
+  const due = timers.filter((t) => t.when <= now).sort((a, b) => a.when - b.when || a.seq - b.seq);
+  return [due, timers.filter((t) => t.when > now)];
+}
+
+/** The first `n` ids of the core's current batch. */
+function batchOf(core: LoopCore, n: number): number[] {
+  const got: number[] = [];
+  for (let i = 0; i < n; i++) got.push(core.batchAt(i));
+  return got;
+}
+
 describe.each(makers)("%s core against a model", (_name, make) => {
   it("keeps FIFO order and scheduling order of equal deadlines through 20,000 random operations", () => {
     for (const seed of [1, 2, 3, 4, 5]) {
       const rnd = prng(seed);
       const core = make();
       const ready: number[] = [];
-      let timers: { id: number; when: number; seq: number }[] = [];
+      let timers: ModelTimer[] = [];
       let nextId = 0;
       let seq = 0;
       let now = 0;
@@ -41,21 +60,18 @@ describe.each(makers)("%s core against a model", (_name, make) => {
           timers = timers.filter((t) => t !== victim);
         } else if (r < 0.8) {
           now += rnd() < 0.5 ? 1 : 0;
-          const due = timers.filter((t) => t.when <= now).sort((a, b) => a.when - b.when || a.seq - b.seq);
-          timers = timers.filter((t) => t.when > now);
+          const [due, rest] = splitDue(timers, now);
+          timers = rest;
           expect(core.popDue(now)).toBe(due.length);
           for (const t of due) ready.push(t.id);
         } else {
           const n = core.drain();
-          const got: number[] = [];
-          for (let i = 0; i < n; i++) got.push(core.batchAt(i));
+          const got = batchOf(core, n);
           expect(got).toEqual(ready.splice(0));
           // pushes made while a batch is being read must not disturb it
           core.push(nextId);
           ready.push(nextId++);
-          const again: number[] = [];
-          for (let i = 0; i < n; i++) again.push(core.batchAt(i));
-          expect(again).toEqual(got);
+          expect(batchOf(core, n)).toEqual(got);
         }
         expect(core.stats().timers).toBe(timers.length);
       }
@@ -69,7 +85,7 @@ describe.each(makers)("%s core against a model", (_name, make) => {
     for (const seed of [11, 12, 13]) {
       const rnd = prng(seed);
       const core = make();
-      let timers: { id: number; when: number; seq: number }[] = [];
+      let timers: ModelTimer[] = [];
       let seq = 0;
       let now = 0;
       const ids = 3000;
@@ -94,13 +110,10 @@ describe.each(makers)("%s core against a model", (_name, make) => {
           timers = timers.filter((t) => t.id !== id);
         } else {
           now += rnd() < 0.3 ? 0 : Math.floor(rnd() * 40);
-          const due = timers.filter((t) => t.when <= now).sort((a, b) => a.when - b.when || a.seq - b.seq);
-          timers = timers.filter((t) => t.when > now);
+          const [due, rest] = splitDue(timers, now);
+          timers = rest;
           expect(core.popDue(now)).toBe(due.length);
-          const n = core.drain();
-          const got: number[] = [];
-          for (let i = 0; i < n; i++) got.push(core.batchAt(i));
-          expect(got).toEqual(due.map((t) => t.id));
+          expect(batchOf(core, core.drain())).toEqual(due.map((t) => t.id));
         }
         // Checked now and then, so that adds stay staged across several operations.
         if (step % 7 === 0) {
