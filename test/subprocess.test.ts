@@ -78,7 +78,8 @@ describe.each(CORES)("subprocess protocols on the %s core", (core) => {
       expect(transport.getReturncode()).toBe(0);
       expect(proto.events[0]).toBe("made");
       expect(proto.events.at(-1)).toBe("lost");
-      expect([...proto.events].sort()).toEqual(["data1", "exited", "lost", "made", "pipeLost0", "pipeLost1", "pipeLost2"]);
+      // cat may pass the two writes on in one read or two: "data1" once or more.
+      expect([...new Set(proto.events)].sort()).toEqual(["data1", "exited", "lost", "made", "pipeLost0", "pipeLost1", "pipeLost2"]);
       expect(proto.pipeErrors).toEqual([null, null, null]);
       expect(transport.getExtraInfo("subprocess")).toBeUndefined(); // released once finished
       expect(() => transport.terminate()).toThrow(/has finished/);
