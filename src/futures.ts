@@ -221,7 +221,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Iterable<unknown, T,
   }
 
   private _runCallback(callback: Callback): void {
-    if (typeof callback === "function") this._loop._schedule(new Handle(callback, [this], this._loop));
+    if (typeof callback === "function") this._loop._schedule(new Handle([callback, this], this._loop));
     else callback._wakeup(this);
   }
 

@@ -10,7 +10,7 @@ import { setImmediate } from "node:timers";
 import type { CoreKind, CoreStats, LoopCore } from "./core/loop-core.js";
 import { JsCore } from "./core/js-core.js";
 import { WasmCore } from "./core/wasm-core.js";
-import { Handle, TimerHandle, type AnyCallback, type Runnable } from "./handles.js";
+import { Handle, TimerHandle, callOf, sourceTracebackOf, type AnyCallback, type Call, type Runnable } from "./handles.js";
 import { logger } from "./log.js";
 import { _setRunningLoop, _getRunningLoop } from "./running.js";
 import { Future, isFuture } from "./futures.js";
@@ -173,11 +173,15 @@ export class EventLoop {
 
   // ---- scheduling -------------------------------------------------------------------------
 
+  // The scheduling methods read their extra arguments from `arguments` (see callOf): the
+  // overload is the signature, the implementation takes only the fixed parameters.
+
   /** Runs `callback(...args)` on the next iteration, after the callbacks already scheduled. */
-  callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle {
+  callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle;
+  callSoon(callback: AnyCallback): Handle {
     this._checkClosed();
     validateCallback(callback, "callSoon");
-    const handle = new Handle(callback as AnyCallback, args, this);
+    const handle = new Handle(callOf(callback, arguments, 1), this);
     this._schedule(handle);
     return handle;
   }
@@ -192,21 +196,25 @@ export class EventLoop {
   }
 
   /** Runs `callback(...args)` after `delay` seconds. Equal deadlines run in scheduling order. */
-  callLater<A extends unknown[]>(delay: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
+  callLater<A extends unknown[]>(delay: number, callback: (...args: A) => unknown, ...args: A): TimerHandle;
+  callLater(delay: number, callback: AnyCallback): TimerHandle {
     validateTime(delay, "delay");
-    return this._callAt(this._cachedTime() + delay, callback as AnyCallback, args, "callLater");
+    this._checkClosed();
+    validateCallback(callback, "callLater");
+    return this._callAt(this._cachedTime() + delay, callOf(callback, arguments, 2));
   }
 
   /** Runs `callback(...args)` at loop time `when` (seconds, see `time()`). */
-  callAt<A extends unknown[]>(when: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
+  callAt<A extends unknown[]>(when: number, callback: (...args: A) => unknown, ...args: A): TimerHandle;
+  callAt(when: number, callback: AnyCallback): TimerHandle {
     validateTime(when, "when");
-    return this._callAt(when, callback as AnyCallback, args, "callAt");
+    this._checkClosed();
+    validateCallback(callback, "callAt");
+    return this._callAt(when, callOf(callback, arguments, 2));
   }
 
-  private _callAt(when: number, callback: AnyCallback, args: readonly unknown[], method: string): TimerHandle {
-    this._checkClosed();
-    validateCallback(callback, method);
-    const handle = new TimerHandle(when, callback, args, this);
+  private _callAt(when: number, call: Call): TimerHandle {
+    const handle = new TimerHandle(when, call, this);
     const id = this._allocId(handle);
     handle._id = id;
     this._core.addTimer(id, when);
@@ -413,7 +421,8 @@ export class EventLoop {
     const context: ExceptionContext = { message: `Exception in callback ${String(runnable)}`, exception: error };
     if (runnable instanceof Handle) {
       context.handle = runnable;
-      if (runnable._sourceTraceback !== undefined) context.sourceTraceback = runnable._sourceTraceback;
+      const traceback = sourceTracebackOf(runnable);
+      if (traceback !== undefined) context.sourceTraceback = traceback;
     }
     this.callExceptionHandler(context);
   }

@@ -142,6 +142,43 @@ describe.each(CORES)("EventLoop on the %s core", (core) => {
     loop.close();
   });
 
+  it("passes any number of arguments, and a handle describes its callback", async () => {
+    const loop = newLoop(core);
+    const seen: unknown[][] = [];
+    const record = (...args: unknown[]) => seen.push(args);
+    loop.callSoon(record);
+    loop.callSoon(record, 1);
+    const later = loop.callLater(0, record, 1, undefined, "c");
+    loop.callAt(loop.time(), record, null, 2);
+    const cancelled = loop.callSoon(record, "never");
+    cancelled.cancel();
+    expect(String(later)).toMatch(/^<TimerHandle when=\d+\.\d{3} record\(\)>$/);
+    expect(String(cancelled)).toBe("<Handle cancelled>");
+    loop.callLater(0.005, () => loop.stop());
+    await loop.runForever();
+    expect(seen).toEqual([[], [1], [1, undefined, "c"], [null, 2]]);
+    loop.close();
+  });
+
+  it("when() is the exact deadline, while scheduled, after running and after cancel()", async () => {
+    const loop = newLoop(core);
+    const now = loop.time();
+    // Deadlines whose bits exercise every part of a double: a fraction, a negative one (in the
+    // past), -0, and the largest finite value.
+    const deadlines = [now + 0.000123456789, -1.5e-300, -0, Number.MAX_VALUE, now];
+    const handles = deadlines.map((when) => loop.callAt(when, () => {}));
+    expect(handles.map((h) => h.when())).toEqual(deadlines);
+    expect(Object.is(handles[2]!.when(), -0)).toBe(true);
+    handles[3]!.cancel();
+    const ran = loop.callLater(0, () => {});
+    const delayed = ran.when();
+    loop.callLater(0.005, () => loop.stop());
+    await loop.runForever();
+    expect(handles.map((h) => h.when())).toEqual(deadlines);
+    expect(ran.when()).toBe(delayed);
+    loop.close();
+  });
+
   it("time() is monotonic seconds and when() is the scheduled loop time", async () => {
     const loop = newLoop(core);
     const t0 = loop.time();
