@@ -34,8 +34,8 @@ function describeCall(call: Call | null): string {
 export function callOf(callback: AnyCallback, args: IArguments, count: number): Call {
   const extra = args.length - count;
   if (extra <= 0) return callback;
-  // One argument is the common case (a future's callbacks, a task's wake-ups): an array literal
-  // of the exact size, where push() would grow the backing store.
+  // One argument is the common case (`callSoon(resolve, value)`): an array literal of the exact
+  // size, where push() would grow the backing store.
   if (extra === 1) return [callback, args[count]];
   const call: [AnyCallback, ...unknown[]] = [callback];
   for (let i = count; i < args.length; i++) call.push(args[i]);
