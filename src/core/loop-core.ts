@@ -30,7 +30,11 @@ export interface LoopCore {
   drain(): number;
   /** The i-th id of the last drained batch. */
   batchAt(i: number): number;
-  /** Schedules `id` at `when` (seconds, loop time); ties keep scheduling order. */
+  /**
+   * Schedules `id` at `when` (seconds, loop time); ties keep scheduling order. `id` must not be
+   * scheduled already (the loop gives every timer an id of its own): WasmCore's removeTimer
+   * relies on it to unstage a timer removed right after it was added.
+   */
   addTimer(id: number, when: number): void;
   /** Removes `id` from the timer heap; false when it was not there. */
   removeTimer(id: number): boolean;

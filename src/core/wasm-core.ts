@@ -123,6 +123,13 @@ export class WasmCore implements LoopCore {
   }
 
   removeTimer(id: number): boolean {
+    // A timer cancelled right after it was scheduled (a timeout whose operation finished at once)
+    // is still the last one staged: unstage it, with no call into the core.
+    const last = this.timersStaged - 1;
+    if (last >= 0 && this.heap[this.timerIdBase + last] === id) {
+      this.timersStaged = last;
+      return true;
+    }
     this.flushTimers();
     return this.x.timerRemove(id) !== 0;
   }
