@@ -147,8 +147,7 @@ export const workloads = [
     ops: 100_000,
     quickOps: 10_000,
     // Iteration times can be bimodal (a scavenge landing while the 100,000 handles are alive
-    // costs several ms; the JS core's and setTimeout's still are): a longer run gives a steadier
-    // median.
+    // costs several ms; the JS core's still are): a longer run gives a steadier median.
     bench: { time: 4000, warmupTime: 1000 },
     variants: [
       {
