@@ -12,11 +12,15 @@ const LOADGEN = fileURLToPath(new URL("./loadgen.mjs", import.meta.url));
 /**
  * The server and the load generator run pinned to separate CPUs (as the issue's reference
  * figures were measured), so the kernel cannot put both on one core for a while and halve a
- * round. Linux with taskset and >= 2 CPUs only; BENCH_PIN=0 turns it off.
+ * round. Linux with taskset and >= 2 CPUs only; BENCH_PIN=0 turns it off. TASKSET is the
+ * binary when pinning is on, undefined otherwise.
  */
-const TASKSET = process.platform === "linux" ? ["/usr/bin/taskset", "/bin/taskset"].find((p) => existsSync(p)) : undefined;
+const TASKSET =
+  process.platform === "linux" && process.env.BENCH_PIN !== "0" && availableParallelism() >= 2
+    ? ["/usr/bin/taskset", "/bin/taskset"].find((p) => existsSync(p))
+    : undefined;
 /** Whether servers and load generators run pinned (the results' machine line says so). */
-export const pinning = process.env.BENCH_PIN !== "0" && TASKSET !== undefined && availableParallelism() >= 2;
+export const pinning = TASKSET !== undefined;
 const SERVER_CPU = 0;
 const LOADGEN_CPU = 1;
 
@@ -27,7 +31,7 @@ const LOADGEN_CPU = 1;
  * @returns {string[]}
  */
 export function pinned(argv, cpu) {
-  return pinning && TASKSET !== undefined ? [TASKSET, "-c", String(cpu), ...argv] : [...argv];
+  return TASKSET !== undefined ? [TASKSET, "-c", String(cpu), ...argv] : [...argv];
 }
 
 /**
