@@ -15,11 +15,12 @@ export type AnyCallback = (...args: any[]) => unknown;
 /**
  * @internal What a handle runs: the callback alone, or the callback and its arguments in one
  * array. One field instead of two: every field is 8 bytes on each of the 100,000s of handles a
- * timer-heavy program keeps alive, and the scavenger copies them all.
+ * timer-heavy program creates.
  */
 export type Call = AnyCallback | readonly [AnyCallback, ...unknown[]];
 
-function describeCall(call: Call | null): string {
+/** @internal `cb()` for a call of `cb`, `cancelled` for none (for descriptions and log lines). */
+export function describeCall(call: Call | null): string {
   if (call === null) return "cancelled";
   const callback = typeof call === "function" ? call : call[0];
   return `${callback.name || "<anonymous>"}()`;
@@ -108,8 +109,15 @@ const whenWords = new Int32Array(whenBits.buffer);
 
 /** A callback scheduled for a time by `callLater`/`callAt`. */
 export class TimerHandle extends Handle {
-  /** @internal Its id in the loop (the loop checks the id is still this handle's). */
+  /** @internal Its id in the loop, -1 once cancelled. */
   _id = -1;
+  /**
+   * @internal How often its id had been released when this handle took it. The loop's table
+   * may hold the callback rather than the handle, so the handle cannot be compared with the
+   * entry; once the timer ran, its id may belong to another callback, and cancel() acts only
+   * while the loop's count for the id still matches.
+   */
+  _gen = 0;
   /** @internal The deadline's low and high words (see whenBits). */
   _whenLow: number;
   /** @internal */ _whenHigh: number;

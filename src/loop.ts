@@ -10,7 +10,7 @@ import { setImmediate } from "node:timers";
 import type { CoreKind, CoreStats, LoopCore } from "./core/loop-core.js";
 import { JsCore } from "./core/js-core.js";
 import { WasmCore } from "./core/wasm-core.js";
-import { Handle, TimerHandle, callOf, sourceTracebackOf, type AnyCallback, type Call, type Runnable } from "./handles.js";
+import { Handle, TimerHandle, callOf, describeCall, sourceTracebackOf, type AnyCallback, type Call, type Runnable } from "./handles.js";
 import { logger } from "./log.js";
 import { _setRunningLoop, _getRunningLoop } from "./running.js";
 import { Future, isFuture } from "./futures.js";
@@ -41,6 +41,11 @@ export interface ExceptionContext {
   exception?: unknown;
   future?: Future<unknown>;
   task?: Task<unknown>;
+  /**
+   * The handle whose callback failed. Not for a timer without arguments outside debug mode: the
+   * loop keeps such a timer's callback rather than its TimerHandle, and `message` names the
+   * callback instead.
+   */
   handle?: Handle;
   protocol?: unknown;
   transport?: unknown;
@@ -81,11 +86,30 @@ function validateTime(value: unknown, what: string): number {
 
 function noop(): void {}
 
+/** What the loop runs for an id: a Runnable (a Handle, a Task), or a timer's callback (see `_table`). */
+type TableEntry = Runnable | AnyCallback;
+
+/** How log lines name an entry: a handle or task as it prints, a timer's callback as its handle would. */
+function describeEntry(entry: TableEntry): string {
+  return typeof entry === "function" ? `<TimerHandle ${describeCall(entry)}>` : String(entry);
+}
+
 export class EventLoop {
   private readonly _core: LoopCore;
-  /** Callbacks by id; the core holds only the ids. */
-  private readonly _table: (Runnable | undefined)[] = [];
+  /**
+   * What runs, by id; the core holds only the ids. A timer without arguments is kept as its
+   * callback, not its TimerHandle (except in debug mode): nothing of the loop's keeps the handle
+   * alive, so a handle the caller drops dies young instead of being copied by every scavenge
+   * until its timer fires. Null marks a timer cancelled after it was moved to the ready queue.
+   */
+  private readonly _table: (TableEntry | null | undefined)[] = [];
+  /** Released ids, a stack of `_freeCount` (the array keeps its size when the stack empties). */
   private readonly _free: number[] = [];
+  private _freeCount = 0;
+  /** Ids from here to the table's end are free and untouched since the table last emptied. */
+  private _fresh = 0;
+  /** How often each id was released: a TimerHandle's id is still its own while this matches. */
+  private readonly _gens: number[] = [];
   /** Timers in the core's heap, counted here so the hot path needs no crossing to learn it. */
   private _timerCount = 0;
   /** Ids pushed since the last drain. */
@@ -215,8 +239,11 @@ export class EventLoop {
 
   private _callAt(when: number, call: Call): TimerHandle {
     const handle = new TimerHandle(when, call, this);
-    const id = this._allocId(handle);
+    // A call with arguments is an array the handle runs; debug mode keeps the handle for the
+    // slow-callback log and the exception context.
+    const id = this._allocId(typeof call === "function" && !this._debug ? call : handle);
     handle._id = id;
+    handle._gen = this._gens[id]!;
     this._core.addTimer(id, when);
     this._timerCount++;
     if (this._idle && when < this._hostTimerWhen) this._armHostTimer(when);
@@ -233,25 +260,39 @@ export class EventLoop {
   /** @internal */
   _timerHandleCancelled(handle: TimerHandle): void {
     const id = handle._id;
-    // Still in the heap (not yet moved to the ready queue): take it out and free its id now.
-    if (id >= 0 && this._table[id] === handle && this._core.removeTimer(id)) {
-      this._table[id] = undefined;
-      this._free.push(id);
-      this._timerCount--;
-    }
     handle._id = -1;
+    // The timer already ran (its id was released since), or the loop was closed.
+    if (id < 0 || this._gens[id] !== handle._gen) return;
+    if (this._core.removeTimer(id)) {
+      // Still in the heap: take it out and release its id now.
+      this._table[id] = undefined;
+      this._releaseId(id);
+      this._timerCount--;
+    } else {
+      // Already in the ready queue: its batch skips it and releases the id.
+      this._table[id] = null;
+    }
   }
 
-  private _allocId(runnable: Runnable): number {
-    const free = this._free;
-    if (free.length > 0) {
-      const id = free.pop()!;
-      this._table[id] = runnable;
+  private _allocId(entry: TableEntry): number {
+    if (this._freeCount > 0) {
+      const id = this._free[--this._freeCount]!;
+      this._table[id] = entry;
       return id;
     }
-    const id = this._table.length;
-    this._table.push(runnable);
+    const id = this._fresh++;
+    if (id < this._table.length) {
+      this._table[id] = entry;
+    } else {
+      this._table.push(entry);
+      this._gens.push(0);
+    }
     return id;
+  }
+
+  private _releaseId(id: number): void {
+    this._gens[id]++;
+    this._free[this._freeCount++] = id;
   }
 
   // ---- running ----------------------------------------------------------------------------
@@ -314,7 +355,9 @@ export class EventLoop {
     this._closed = true;
     for (const cleanup of this._onClose.splice(0)) cleanup();
     this._table.length = 0;
-    this._free.length = 0;
+    this._free.length = this._freeCount = 0;
+    this._fresh = 0;
+    this._gens.length = 0;
     this._firstTask = null;
   }
 
@@ -376,20 +419,20 @@ export class EventLoop {
       this._readyCount = 0;
     }
     const table = this._table;
-    const free = this._free;
     const debug = this._debug;
     const n = this._batchLen;
     let i = this._batchPos;
     while (i < n) {
       const id = core.batchAt(i++);
-      const runnable = table[id]!;
+      const entry = table[id] as TableEntry | null;
       table[id] = undefined;
-      free.push(id);
+      this._releaseId(id);
       try {
-        if (debug) this._runTimed(runnable);
-        else runnable._run();
+        if (debug) this._runTimed(entry);
+        else if (typeof entry === "function") entry();
+        else if (entry !== null) entry._run();
       } catch (error) {
-        this._callbackFailed(runnable, error);
+        this._callbackFailed(entry!, error);
       }
       // The budget is checked every few callbacks, across iterations; a stopping loop finishes
       // its batch first, as asyncio's does.
@@ -404,24 +447,30 @@ export class EventLoop {
       }
     }
     this._batchPos = this._batchLen = 0;
+    // Every id is free: hand them out in order again. Ids released in firing order and reused
+    // last-in first-out end up scattered, and the core's timer links and this table are indexed
+    // by id: the core walks 90,000 due timers in 0.7 ms in id order, 1.6 ms scattered.
+    if (this._freeCount === this._fresh) this._freeCount = this._fresh = 0;
     return false;
   }
 
-  private _runTimed(runnable: Runnable): void {
+  private _runTimed(entry: TableEntry | null): void {
+    if (entry === null) return;
     const t0 = performance.now();
     try {
-      runnable._run();
+      if (typeof entry === "function") entry();
+      else entry._run();
     } finally {
       const seconds = (performance.now() - t0) / 1000;
-      if (seconds >= this.slowCallbackDuration) logger.warn(`Executing ${String(runnable)} took ${seconds.toFixed(3)} seconds`);
+      if (seconds >= this.slowCallbackDuration) logger.warn(`Executing ${describeEntry(entry)} took ${seconds.toFixed(3)} seconds`);
     }
   }
 
-  private _callbackFailed(runnable: Runnable, error: unknown): void {
-    const context: ExceptionContext = { message: `Exception in callback ${String(runnable)}`, exception: error };
-    if (runnable instanceof Handle) {
-      context.handle = runnable;
-      const traceback = sourceTracebackOf(runnable);
+  private _callbackFailed(entry: TableEntry, error: unknown): void {
+    const context: ExceptionContext = { message: `Exception in callback ${describeEntry(entry)}`, exception: error };
+    if (entry instanceof Handle) {
+      context.handle = entry;
+      const traceback = sourceTracebackOf(entry);
       if (traceback !== undefined) context.sourceTraceback = traceback;
     }
     this.callExceptionHandler(context);

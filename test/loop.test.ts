@@ -127,6 +127,25 @@ describe.each(CORES)("EventLoop on the %s core", (core) => {
     loop.close();
   });
 
+  it("cancelling a handle after it ran never touches the callback holding its id now", async () => {
+    const loop = newLoop(core);
+    const seen: string[] = [];
+    const first = loop.callLater(0, () => seen.push("first"));
+    const stopper = loop.callLater(0.002, () => loop.stop());
+    await loop.runForever();
+    // Everything ran, so the loop hands out its ids from the lowest again: the new timer and the
+    // new callSoon handle take the ids `first` and `stopper` had.
+    loop.callLater(0, () => seen.push("timer"));
+    loop.callSoon(() => seen.push("soon"));
+    first.cancel();
+    stopper.cancel();
+    expect(first.cancelled()).toBe(true);
+    loop.callLater(0.005, () => loop.stop());
+    await loop.runForever();
+    expect(seen).toEqual(["first", "soon", "timer"]);
+    loop.close();
+  });
+
   it("removes cancelled timers from the heap at once (1,000,000 timers, 90% cancelled)", () => {
     const loop = newLoop(core);
     const live: asyncio.TimerHandle[] = [];
@@ -265,6 +284,34 @@ describe.each(CORES)("EventLoop on the %s core", (core) => {
     loop.close();
   });
 
+  it("names a failing timer's callback; its handle is reported with arguments or in debug mode", async () => {
+    const loop = newLoop(core);
+    const reports: asyncio.ExceptionContext[] = [];
+    loop.setExceptionHandler((_l, ctx) => reports.push(ctx));
+    let count = 0;
+    const failing = function timerBoom(..._args: unknown[]): void {
+      throw new RangeError(`boom ${++count}`);
+    };
+    // The loop keeps a timer without arguments as its callback, not its handle, outside debug
+    // mode (see docs/decisions.md).
+    loop.callLater(0, failing);
+    const withArgument = loop.callLater(0.001, failing, "x");
+    loop.callLater(0.003, () => loop.stop());
+    await loop.runForever();
+    expect(reports[0]!.message).toBe("Exception in callback <TimerHandle timerBoom()>");
+    expect(reports[0]!.handle).toBeUndefined();
+    expect(reports[1]!.handle).toBe(withArgument);
+    loop.setDebug(true);
+    const handle = loop.callLater(0, failing);
+    loop.callLater(0.002, () => loop.stop());
+    await loop.runForever();
+    expect(reports[2]!.handle).toBe(handle);
+    expect(reports[2]!.message).toMatch(/^Exception in callback <TimerHandle when=\d+\.\d{3} timerBoom\(\)>$/);
+    expect(reports[2]!.sourceTraceback).toContain("loop.test.ts");
+    expect(reports.map((r) => String(r.exception))).toEqual(["RangeError: boom 1", "RangeError: boom 2", "RangeError: boom 3"]);
+    loop.close();
+  });
+
   it("falls back to the default handler when the custom one throws", async () => {
     const loop = newLoop(core);
     const errors = vi.spyOn(asyncio.logger, "error").mockImplementation(() => {});
@@ -313,6 +360,23 @@ describe.each(CORES)("EventLoop on the %s core", (core) => {
     await loop.runForever();
     expect(warn).toHaveBeenCalledTimes(1);
     expect(String(warn.mock.calls[0]![0])).toMatch(/Executing <Handle busyCallback\(\)> took 0\.0\d\d seconds/);
+    warn.mockRestore();
+    loop.close();
+  });
+
+  it("logs a slow timer scheduled before debug mode was turned on", async () => {
+    const loop = newLoop(core);
+    const warn = vi.spyOn(asyncio.logger, "warn").mockImplementation(() => {});
+    loop.slowCallbackDuration = 0.01;
+    loop.callLater(0, function slowTimer(): void {
+      const end = performance.now() + 30;
+      while (performance.now() < end);
+    });
+    loop.callLater(0.002, () => loop.stop());
+    loop.setDebug(true);
+    await loop.runForever();
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0]![0])).toMatch(/^Executing <TimerHandle slowTimer\(\)> took 0\.0\d\d seconds$/);
     warn.mockRestore();
     loop.close();
   });
@@ -523,7 +587,7 @@ describe.each(CORES)("EventLoop on the %s core", (core) => {
 
 });
 
-describe("process lifetime", () => {
+describe("in a child process: lifetime and memory", () => {
   const script = (core: string, body: string): string => `
     import * as asyncio from ${JSON.stringify(new URL("../dist/index.js", import.meta.url).href)};
     const loop = new asyncio.EventLoop({ core: ${JSON.stringify(core)} });
@@ -539,6 +603,33 @@ describe("process lifetime", () => {
     `)], { encoding: "utf8", timeout: 10_000 });
     expect(r.stderr).toBe("");
     expect(r.stdout).toMatch(/fired 0\.2\d\nstopped/);
+  });
+
+  it.each(CORES)("holds no TimerHandle its caller dropped, outside debug mode (%s core)", (core) => {
+    // Timers pending for a long time would otherwise keep their handles too, and every scavenge
+    // would copy them. Debug mode keeps them (for its reports): the control that shows the
+    // WeakRefs would see a kept handle.
+    const r = spawnSync(process.execPath, ["--expose-gc", "--input-type=module", "-e", script(core, `
+      const debugLoop = new asyncio.EventLoop({ core: ${JSON.stringify(core)}, debug: true });
+      let fired = 0;
+      const dropped = [];
+      const kept = [];
+      for (let i = 0; i < 100; i++) {
+        dropped.push(new WeakRef(loop.callLater(0.05, () => fired++)));
+        kept.push(new WeakRef(debugLoop.callLater(0.05, () => fired++)));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      globalThis.gc();
+      const alive = (refs) => refs.filter((ref) => ref.deref() !== undefined).length;
+      console.log(alive(dropped), alive(kept));
+      loop.callLater(0.1, () => loop.stop());
+      await loop.runForever();
+      debugLoop.callLater(0.1, () => debugLoop.stop());
+      await debugLoop.runForever();
+      console.log(fired);
+    `)], { encoding: "utf8", timeout: 10_000 });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("0 100\n200\n");
   });
 
   it.each(CORES)("a stopped loop with pending timers lets the process exit (%s core)", (core) => {
