@@ -108,7 +108,13 @@ export class EventLoop {
   private _freeCount = 0;
   /** Ids from here to the table's end are free and untouched since the table last emptied. */
   private _fresh = 0;
-  /** How often each id was released: a TimerHandle's id is still its own while this matches. */
+  /**
+   * How often each id was released, modulo 2^30 (a small integer on every V8 build: a busy loop
+   * releases id 0 millions of times a second, and a count past that range would turn this array
+   * and every handle's copy into boxed doubles). A TimerHandle's id is still its own while this
+   * matches; a stale handle is mistaken only if its id was released exactly a multiple of 2^30
+   * times between its timer running and its cancel().
+   */
   private readonly _gens: number[] = [];
   /** Timers in the core's heap, counted here so the hot path needs no crossing to learn it. */
   private _timerCount = 0;
@@ -291,7 +297,7 @@ export class EventLoop {
   }
 
   private _releaseId(id: number): void {
-    this._gens[id]++;
+    this._gens[id] = (this._gens[id]! + 1) & 0x3fffffff;
     this._free[this._freeCount++] = id;
   }
 

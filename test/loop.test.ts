@@ -146,6 +146,25 @@ describe.each(CORES)("EventLoop on the %s core", (core) => {
     loop.close();
   });
 
+  it("counts an id's releases modulo 2^30, so the count stays a small integer", async () => {
+    const loop = newLoop(core);
+    const gens = (loop as unknown as { _gens: number[] })._gens;
+    const seen: string[] = [];
+    const first = loop.callLater(0, () => seen.push("first"));
+    // As if id 0 had been released 2^30 - 1 times already.
+    gens[0] = 0x3fffffff;
+    first._gen = 0x3fffffff;
+    loop.callLater(0.002, () => loop.stop());
+    await loop.runForever();
+    expect(gens[0]).toBe(0);
+    loop.callLater(0, () => seen.push("second"));
+    first.cancel();
+    loop.callLater(0.002, () => loop.stop());
+    await loop.runForever();
+    expect(seen).toEqual(["first", "second"]);
+    loop.close();
+  });
+
   it("removes cancelled timers from the heap at once (1,000,000 timers, 90% cancelled)", () => {
     const loop = newLoop(core);
     const live: asyncio.TimerHandle[] = [];
