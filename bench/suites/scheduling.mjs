@@ -146,8 +146,9 @@ export const workloads = [
     unit: "timers/s",
     ops: 100_000,
     quickOps: 10_000,
-    // Iteration times can be bimodal (a scavenge landing while the 100,000 handles are alive
-    // costs several ms; the JS core's still are): a longer run gives a steadier median.
+    // A scavenge that lands while 100,000 live timer objects wait costs 10-20 ms: Node's
+    // setTimeout keeps its Timeouts alive, and wasyncio's loop kept its handles until it stopped
+    // holding them (RESULTS.md run V). A longer run gives a steadier median.
     bench: { time: 4000, warmupTime: 1000 },
     variants: [
       {
