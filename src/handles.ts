@@ -109,7 +109,7 @@ const whenWords = new Int32Array(whenBits.buffer);
 
 /** A callback scheduled for a time by `callLater`/`callAt`. */
 export class TimerHandle extends Handle {
-  /** @internal Its id in the loop, -1 once cancelled. */
+  /** @internal Its id in the loop. */
   _id = -1;
   /**
    * @internal How often its id had been released when this handle took it. The loop's table

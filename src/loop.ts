@@ -89,6 +89,11 @@ function noop(): void {}
 /** What the loop runs for an id: a Runnable (a Handle, a Task), or a timer's callback (see `_table`). */
 type TableEntry = Runnable | AnyCallback;
 
+function runEntry(entry: TableEntry): void {
+  if (typeof entry === "function") entry();
+  else entry._run();
+}
+
 /** How log lines name an entry: a handle or task as it prints, a timer's callback as its handle would. */
 function describeEntry(entry: TableEntry): string {
   return typeof entry === "function" ? `<TimerHandle ${describeCall(entry)}>` : String(entry);
@@ -266,9 +271,9 @@ export class EventLoop {
   /** @internal */
   _timerHandleCancelled(handle: TimerHandle): void {
     const id = handle._id;
-    handle._id = -1;
-    // The timer already ran (its id was released since), or the loop was closed.
-    if (id < 0 || this._gens[id] !== handle._gen) return;
+    // The timer already ran (its id was released since), or the loop was closed. A handle comes
+    // here once: cancel() returns early once its call is null.
+    if (this._gens[id] !== handle._gen) return;
     if (this._core.removeTimer(id)) {
       // Still in the heap: take it out and release its id now.
       this._table[id] = undefined;
@@ -433,12 +438,12 @@ export class EventLoop {
       const entry = table[id] as TableEntry | null;
       table[id] = undefined;
       this._releaseId(id);
+      if (entry === null) continue; // a timer cancelled after it became due
       try {
         if (debug) this._runTimed(entry);
-        else if (typeof entry === "function") entry();
-        else if (entry !== null) entry._run();
+        else runEntry(entry);
       } catch (error) {
-        this._callbackFailed(entry!, error);
+        this._callbackFailed(entry, error);
       }
       // The budget is checked every few callbacks, across iterations; a stopping loop finishes
       // its batch first, as asyncio's does.
@@ -460,12 +465,10 @@ export class EventLoop {
     return false;
   }
 
-  private _runTimed(entry: TableEntry | null): void {
-    if (entry === null) return;
+  private _runTimed(entry: TableEntry): void {
     const t0 = performance.now();
     try {
-      if (typeof entry === "function") entry();
-      else entry._run();
+      runEntry(entry);
     } finally {
       const seconds = (performance.now() - t0) / 1000;
       if (seconds >= this.slowCallbackDuration) logger.warn(`Executing ${describeEntry(entry)} took ${seconds.toFixed(3)} seconds`);
