@@ -355,6 +355,47 @@ describe.each(CORES)("BufferedProtocol on the %s core", (core) => {
       }
     });
 
+    it("send an echo's small reply without a copy, and copy later small ones in the same read", async () => {
+      // Each read is answered from the read buffer twice: the first write goes to the kernel as it
+      // is, the second waits in the batch as a copy; then the buffer is overwritten before the
+      // callback returns, as a protocol reusing it would. The peer gets both as they were.
+      class TwoReplies extends asyncio.BufferedProtocol {
+        transport: asyncio.Transport | null = null;
+        readonly buf = new Uint8Array(1024);
+        override connectionMade(t: asyncio.Transport): void {
+          this.transport = t;
+        }
+        override getBuffer(): Uint8Array {
+          return this.buf;
+        }
+        override bufferUpdated(n: number): void {
+          const t = this.transport as asyncio.WriteTransport;
+          t.write(this.buf.subarray(0, n));
+          t.write(this.buf.subarray(0, n));
+          this.buf.fill(0);
+        }
+      }
+      let server!: TwoReplies;
+      await runNet(core, function* () {
+        const loop = asyncio.getRunningLoop();
+        const srv = yield* loop.createServer(() => (server = new TwoReplies()), HOST, 0);
+        const [t, sink] = yield* loop.createConnection(() => new Sink(65536), HOST, portOf(srv));
+        const want: Uint8Array[] = [];
+        for (let i = 0; i < 20; i++) {
+          const request = pattern(100 + i, i);
+          t.write(request);
+          want.push(request, request);
+          yield* sink.whenReceived(concat(want).length);
+        }
+        expect(firstDifference(concat(sink.chunks), concat(want))).toBe(-1);
+        const accepted = counters(server.transport!);
+        if (hostRuntime === "node" && accepted._path === "direct") expect(accepted._directWrites).toBe(accepted._directReads + accepted._copiedReads);
+        t.close();
+        srv.close();
+        yield* srv.waitClosed();
+      });
+    });
+
     it("keep a copy of what the kernel did not take, so reusing the buffer corrupts nothing", async () => {
       // 32 MiB: more than the loopback socket buffers hold while the client is not reading
       const { server, transport } = await replyOf(32 << 20, true);

@@ -2,6 +2,8 @@
 // cores, over real sockets on 127.0.0.1.
 import { describe, expect, it, vi } from "vitest";
 import * as net from "node:net";
+import fs from "node:fs";
+import { syncBuiltinESMExports } from "node:module";
 import * as asyncio from "../src/index.js";
 import { CORES } from "./helpers.js";
 import { CollectProtocol, EchoProtocol, HOST, concat, firstDifference, pattern, portOf, runNet, str, text, until } from "./net-helpers.js";
@@ -27,6 +29,57 @@ function rawServer(onConnection: (sock: net.Socket) => void, options: net.Server
       });
     });
   });
+}
+
+/** What is asked of the kernel: one count for writes, one for writevs and their chunks. */
+interface WriteCalls {
+  write: number;
+  writev: number;
+  chunksInWritev: number;
+}
+
+/**
+ * Counts writes that go straight to a descriptor (node:fs, which the transports use on Node) until
+ * `restore()`; syncBuiltinESMExports updates the named exports the transports imported.
+ */
+function countDescriptorWrites(): { calls: WriteCalls; restore: () => void } {
+  const calls: WriteCalls = { write: 0, writev: 0, chunksInWritev: 0 };
+  const { writeSync, writevSync } = fs;
+  fs.writeSync = ((...a: Parameters<typeof writeSync>) => {
+    calls.write++;
+    return writeSync(...a);
+  }) as typeof writeSync;
+  fs.writevSync = ((fd: number, chunks: readonly NodeJS.ArrayBufferView[], position?: number) => {
+    calls.writev++;
+    calls.chunksInWritev += chunks.length;
+    return writevSync(fd, chunks, position);
+  }) as typeof writevSync;
+  syncBuiltinESMExports();
+  const restore = (): void => {
+    fs.writeSync = writeSync;
+    fs.writevSync = writevSync;
+    syncBuiltinESMExports();
+  };
+  return { calls, restore };
+}
+
+/** Adds what `transport`'s host socket is asked to send (Node's stream hooks) to `calls`. */
+function countSocketWrites(transport: asyncio.BaseTransport, calls: WriteCalls): void {
+  const sock = transport.getExtraInfo("socket") as net.Socket & {
+    _write: (...a: unknown[]) => void;
+    _writev: (chunks: unknown[], cb: unknown) => void;
+  };
+  const write = sock._write.bind(sock);
+  const writev = sock._writev.bind(sock);
+  sock._write = (...a) => {
+    calls.write++;
+    write(...a);
+  };
+  sock._writev = (chunks, cb) => {
+    calls.writev++;
+    calls.chunksInWritev += chunks.length;
+    writev(chunks, cb);
+  };
 }
 
 describe.each(CORES)("TCP on the %s core", (core) => {
@@ -81,44 +134,37 @@ describe.each(CORES)("TCP on the %s core", (core) => {
   });
 
   it("sends the writes a protocol makes while handling one read together, in one writev", async () => {
-    await runNet(core, function* () {
-      const loop = asyncio.getRunningLoop();
-      const calls = { write: 0, writev: 0, chunksInWritev: 0 };
-      class Replies extends asyncio.Protocol {
-        transport: asyncio.Transport | null = null;
-        override connectionMade(transport: asyncio.Transport): void {
-          this.transport = transport;
-          // Count what the host socket is asked to send (Node's stream hooks).
-          const sock = transport.getExtraInfo("socket") as net.Socket & {
-            _write: (...a: unknown[]) => void;
-            _writev: (chunks: unknown[], cb: unknown) => void;
-          };
-          const write = sock._write.bind(sock);
-          const writev = sock._writev.bind(sock);
-          sock._write = (...a) => {
-            calls.write++;
-            write(...a);
-          };
-          sock._writev = (chunks, cb) => {
-            calls.writev++;
-            calls.chunksInWritev += chunks.length;
-            writev(chunks, cb);
-          };
+    const { calls, restore } = countDescriptorWrites();
+    try {
+      await runNet(core, function* () {
+        const loop = asyncio.getRunningLoop();
+        let counting = false;
+        class Replies extends asyncio.Protocol {
+          transport: asyncio.Transport | null = null;
+          override connectionMade(transport: asyncio.Transport): void {
+            this.transport = transport;
+            countSocketWrites(transport, calls);
+          }
+          override dataReceived(): void {
+            counting = true;
+            calls.write = calls.writev = calls.chunksInWritev = 0;
+            for (let i = 0; i < 16; i++) this.transport!.write(text(`reply ${String(i).padStart(2, "0")};`));
+          }
         }
-        override dataReceived(): void {
-          for (let i = 0; i < 16; i++) this.transport!.write(text(`reply ${String(i).padStart(2, "0")};`));
-        }
-      }
-      const server = yield* loop.createServer(() => new Replies(), HOST, 0);
-      const [t, client] = yield* loop.createConnection(() => new CollectProtocol(), HOST, portOf(server));
-      t.write(text("go"));
-      yield* client.whenReceived(16 * 9);
-      expect(str(client.data())).toBe(Array.from({ length: 16 }, (_, i) => `reply ${String(i).padStart(2, "0")};`).join(""));
-      expect(calls).toEqual({ write: 0, writev: 1, chunksInWritev: 16 });
-      t.close();
-      server.close();
-      yield* server.waitClosed();
-    });
+        const server = yield* loop.createServer(() => new Replies(), HOST, 0);
+        const [t, client] = yield* loop.createConnection(() => new CollectProtocol(), HOST, portOf(server));
+        t.write(text("go"));
+        yield* client.whenReceived(16 * 9);
+        expect(str(client.data())).toBe(Array.from({ length: 16 }, (_, i) => `reply ${String(i).padStart(2, "0")};`).join(""));
+        expect(counting).toBe(true);
+        expect(calls).toEqual({ write: 0, writev: 1, chunksInWritev: 16 });
+        t.close();
+        server.close();
+        yield* server.waitClosed();
+      });
+    } finally {
+      restore();
+    }
   });
 
   it("lets host timers through while every socket read wakes the loop with work", async () => {
@@ -442,7 +488,15 @@ describe.each(CORES)("TCP on the %s core", (core) => {
       const server = yield* loop.createServer(() => new EchoProtocol(), HOST, 0);
       const [t, proto] = yield* loop.createConnection(() => new CollectProtocol(), HOST, portOf(server));
       const parts = [text("a"), new Uint8Array(0), pattern(100_000, 3), text("zz")];
-      t.writelines(parts);
+      const { calls, restore } = countDescriptorWrites();
+      countSocketWrites(t, calls);
+      try {
+        t.writelines(parts);
+      } finally {
+        restore();
+      }
+      expect(calls.write + calls.writev).toBe(1);
+      expect(calls.chunksInWritev).toBe(calls.writev * 3);
       t.writelines([]);
       t.writelines(new Set([text("!")]));
       const want = concat([...parts, text("!")]);
@@ -956,6 +1010,34 @@ describe.each(CORES)("TCP on the %s core", (core) => {
       server.close();
       yield* server.waitClosed();
     });
+  });
+
+  it("writes made while handling a read reach the peer before that handler's writeEof(), close() or abort()", async () => {
+    // They wait in the batch until the handler returns; ending the connection must send them first.
+    for (const end of ["writeEof", "close", "abort"] as const) {
+      await runNet(core, function* () {
+        const loop = asyncio.getRunningLoop();
+        class ReplyThenEnd extends asyncio.Protocol {
+          transport: asyncio.Transport | null = null;
+          override connectionMade(transport: asyncio.Transport): void {
+            this.transport = transport;
+          }
+          override dataReceived(): void {
+            const t = this.transport!;
+            for (let i = 0; i < 3; i++) t.write(text(`part${i};`));
+            t[end]();
+          }
+        }
+        const server = yield* loop.createServer(() => new ReplyThenEnd(), HOST, 0);
+        const [t, p] = yield* loop.createConnection(() => new CollectProtocol(), HOST, portOf(server));
+        t.write(text("go"));
+        yield* until(() => p.eof || p.closed.done());
+        expect(str(p.data()), end).toBe("part0;part1;part2;");
+        t.close();
+        server.close();
+        yield* server.waitClosed();
+      });
+    }
   });
 
   it("createServer options: backlog, reuseAddress, reusePort; createConnection options: localAddr, family", async () => {

@@ -12,16 +12,17 @@
  *   copy into the buffer `getBuffer()` returns. It is the fallback everywhere, and the path of TLS
  *   server sockets and of sockets upgraded by `startTls` (both ignore `onread`).
  *
- * Writes from a BufferedProtocol's read buffer cannot be handed to the socket as they are (it keeps
- * a reference until the kernel takes them, and the next read overwrites the buffer): on Node they
- * go straight to the descriptor, and only what the kernel did not take is copied
- * ({@link writeNow}).
+ * Writes on Node (plain sockets, not TLS) go straight to the descriptor when nothing waits in the
+ * socket's write queue ({@link writeNow}, {@link writevNow}): uvloop's `uv_try_write`, where a
+ * socket's own write would go through the Writable machinery and allocate a write request. Only
+ * what the kernel did not take goes through the socket, which keeps it until it is sent; so a view
+ * of a BufferedProtocol's read buffer, which the next read overwrites, is copied only then.
  *
  * This is the only module that touches private Node API (`_handle`, `_handle.fd`, `manualStart`,
  * `_server`).
  * @module
  */
-import { writeSync } from "node:fs";
+import { writeSync, writevSync } from "node:fs";
 import * as net from "node:net";
 import type * as tls from "node:tls";
 
@@ -161,6 +162,18 @@ export function socketFd(sock: net.Socket): number {
 export function writeNow(fd: number, data: Uint8Array): number {
   try {
     return writeSync(fd, data, 0, data.length);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * {@link writeNow} for several buffers in one `writev` syscall: how many bytes (from the start of
+ * the first) the kernel took, 0 when it took none or the write failed.
+ */
+export function writevNow(fd: number, chunks: readonly Uint8Array[]): number {
+  try {
+    return writevSync(fd, chunks);
   } catch {
     return 0;
   }

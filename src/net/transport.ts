@@ -25,7 +25,7 @@ import type { EventLoop } from "../loop.js";
 import { logger } from "../log.js";
 import { Transport, type ExtraInfoName } from "../transports.js";
 import type { BaseProtocol } from "../protocols.js";
-import { socketFd, writeNow, type OnReadOptions, type ReadPath } from "../host/node.js";
+import { socketFd, writeNow, writevNow, type OnReadOptions, type ReadPath } from "../host/node.js";
 import { describeValue } from "./options.js";
 
 /** The protocol methods a stream transport calls (a Protocol or a BufferedProtocol, duck-typed). */
@@ -77,7 +77,8 @@ const SCRATCH: Buffer = Buffer.allocUnsafeSlow(READ_SIZE);
 const OWN_READ_MIN = READ_SIZE / 2;
 /**
  * Writes from a BufferedProtocol's read buffer at least this large go to the kernel at once (see
- * _sendFromReadBuffer); smaller ones are copied, which costs less than leaving the cork.
+ * _sendFromReadBuffer); smaller ones after the first of a read are copied into the batch, which
+ * costs less than a syscall of their own.
  */
 const DIRECT_WRITE_MIN = 4096;
 /** asyncio's LOG_THRESHOLD_FOR_CONNLOST_WRITES. */
@@ -198,6 +199,20 @@ export class StreamTransport extends Transport {
   _copiedReads = 0;
   /** @internal Writes from the read buffer that went to the kernel at once (see _sendFromReadBuffer). */
   _directWrites = 0;
+  /**
+   * Writes made while the protocol handles one host event, sent together when it returns (see
+   * _asHostIo): one writev, as uvloop sends an iteration's writes together.
+   */
+  private _batch: Uint8Array[] = [];
+  private _batchBytes = 0;
+  private _batching = false;
+  /** A write was made since the batch started (even one that went to the kernel at once). */
+  private _batchWritten = false;
+  /**
+   * The socket's OS descriptor, where writes can skip the host's write queue (see _sendNow); -1:
+   * none here (TLS, Deno, Bun, a duplex without one), -2: not looked up yet.
+   */
+  private _fd = -2;
 
   /** @internal Use createConnection/createServer; `sock` is connected. */
   constructor(loop: EventLoop, sock: net.Socket, protocol: BaseProtocol, init: StreamTransportInit) {
@@ -330,28 +345,28 @@ export class StreamTransport extends Transport {
 
   /**
    * Runs a delivery from a host I/O callback: flagged as such, so that loop work it schedules runs
-   * right after this callback rather than a host task later (see EventLoop._wake); and corked, so
+   * right after this callback rather than a host task later (see EventLoop._wake); and batched, so
    * that the small writes the protocol makes in it (a reply per frame of a read, say) leave in one
    * writev when it returns, as uvloop sends an iteration's writes together. Past the low-water
-   * mark the cork comes off (_maybePauseProtocol): flow control then sees what it saw before.
+   * mark the batch is sent at once (_maybePauseProtocol): flow control then sees what it saw
+   * before.
    */
   private _asHostIo<A>(deliver: (this: this, arg: A) => void, arg: A): void {
     const loop = this._loop;
     const outer = loop._inHostIo;
+    const outerBatching = this._batching;
     loop._inHostIo = true;
-    this._sock.cork();
+    if (!outerBatching) {
+      this._batching = true;
+      this._batchWritten = false;
+    }
     try {
       deliver.call(this, arg);
     } finally {
       loop._inHostIo = outer;
-      this._uncork();
+      this._batching = outerBatching;
+      if (!outerBatching) this._flushBatch();
     }
-  }
-
-  /** Sends whatever waits in the cork buffer (a no-op when the socket is not corked). */
-  private _uncork(): void {
-    const sock = this._sock;
-    for (let n = sock.writableCorked ?? 0; n > 0; n--) sock.uncork();
   }
 
   private readonly _onData = (chunk: Buffer): void => {
@@ -553,15 +568,16 @@ export class StreamTransport extends Transport {
 
   /**
    * A view of the BufferedProtocol's read buffer: the next read overwrites it, so the socket must
-   * not keep it. Large ones go to the kernel at once and only what it did not take is copied (no
-   * copy at all in the common case); small ones are copied and wait in the cork, so that the
-   * replies to one read still leave in one writev.
+   * not keep it. The first write of a read (an echo's only one) and large ones go to the kernel at
+   * once, and only what it did not take is copied (no copy at all in the common case); later small
+   * ones are copied into the batch, so that the replies to one read still leave in one writev.
    */
   private _sendFromReadBuffer(bytes: Uint8Array): void {
     let sent = 0;
-    const fd = bytes.length >= DIRECT_WRITE_MIN && !this._isTls ? socketFd(this._sock) : -1;
-    if (fd >= 0) {
-      this._uncork();
+    const fd = this._writeFd();
+    if (fd >= 0 && (bytes.length >= DIRECT_WRITE_MIN || !this._batching || !this._batchWritten)) {
+      this._batchWritten = true;
+      this._flushBatch();
       if (this._sock.writableLength === 0) sent = writeNow(fd, bytes);
       if (sent > 0) this._directWrites++;
     }
@@ -583,7 +599,7 @@ export class StreamTransport extends Transport {
     return true;
   }
 
-  /** Writes the buffers as one batch (corked: one writev). */
+  /** Writes the buffers as one batch (one writev). */
   writelines(list: Iterable<Uint8Array>): void {
     if (list === null || typeof (list as Partial<Iterable<Uint8Array>>)?.[Symbol.iterator] !== "function") {
       throw new TypeError(`writelines() needs an iterable of bytes-like objects, got ${describeValue(list)}`);
@@ -591,18 +607,16 @@ export class StreamTransport extends Transport {
     const chunks: Uint8Array[] = [];
     for (const item of list) chunks.push(toBytes(item, "writelines() item"));
     if (!this._acceptsWrite("writelines", chunks.length)) return;
-    const sock = this._sock;
     const backing = this._readBacking;
-    sock.cork();
-    try {
-      for (let chunk of chunks) {
-        if (chunk.length === 0) continue;
-        if (backing !== null && chunk.buffer === backing) chunk = copyBytes(chunk);
-        this._send(chunk);
-      }
-    } finally {
-      sock.uncork();
+    const outerBatching = this._batching;
+    this._batching = true;
+    for (let chunk of chunks) {
+      if (chunk.length === 0) continue;
+      if (backing !== null && chunk.buffer === backing) chunk = copyBytes(chunk);
+      this._send(chunk);
     }
+    this._batching = outerBatching;
+    if (!outerBatching) this._flushBatch();
     this._maybePauseProtocol();
   }
 
@@ -616,16 +630,82 @@ export class StreamTransport extends Transport {
       done();
       return;
     }
-    // A view of WASM memory must reach the host's write queue at once: waiting in the cork buffer
-    // (see _asHostIo) it is a JS object, which memory growth would detach. The caller checked that
-    // nothing is buffered, so uncorking sends nothing else.
-    this._uncork();
+    // A view of WASM memory must reach the host's write queue at once: waiting in the batch (see
+    // _asHostIo) it is a JS object, which memory growth would detach. The caller checked that
+    // nothing is buffered, so the batch is empty; flushing it is only for order's sake.
+    this._flushBatch();
     this._sock.write(data, () => done());
     this._maybePauseProtocol();
   }
 
+  /** Queues `bytes` (which the socket may keep) in the batch, or sends them now outside one. */
   private _send(bytes: Uint8Array): void {
+    if (this._batching) {
+      this._batch.push(bytes);
+      this._batchBytes += bytes.length;
+      this._batchWritten = true;
+    } else {
+      this._sendNow(bytes);
+    }
+  }
+
+  /**
+   * Hands `bytes` to the kernel: straight to the descriptor when nothing waits in the socket's
+   * queue (as uvloop's `uv_try_write`; a Node socket's write would go through the Writable
+   * machinery, allocate a write request and schedule its callback), and what the kernel did not
+   * take through the socket, which keeps it until sent.
+   */
+  private _sendNow(bytes: Uint8Array): void {
+    const fd = this._writeFd();
+    if (fd >= 0 && this._sock.writableLength === 0) {
+      const sent = writeNow(fd, bytes);
+      if (sent === bytes.length) return;
+      if (sent > 0) bytes = bytes.subarray(sent);
+    }
     this._sock.write(bytes);
+  }
+
+  /** Sends the batch: one writev to the descriptor, the rest (if any) corked through the socket. */
+  private _flushBatch(): void {
+    const batch = this._batch;
+    const count = batch.length;
+    if (count === 0) return;
+    const total = this._batchBytes;
+    this._batchBytes = 0;
+    if (this._sock.destroyed) {
+      // Destroyed by the host while the protocol ran (its write would fail): dropped, as writes
+      // after the connection is gone are.
+      batch.length = 0;
+      return;
+    }
+    if (count === 1) {
+      const only = batch[0]!;
+      batch.length = 0;
+      this._sendNow(only);
+      return;
+    }
+    const sock = this._sock;
+    const fd = this._writeFd();
+    let sent = fd >= 0 && sock.writableLength === 0 ? writevNow(fd, batch) : 0;
+    if (sent < total) {
+      sock.cork();
+      for (const chunk of batch) {
+        if (sent >= chunk.length) {
+          sent -= chunk.length;
+          continue;
+        }
+        sock.write(sent === 0 ? chunk : chunk.subarray(sent));
+        sent = 0;
+      }
+      sock.uncork();
+    }
+    batch.length = 0;
+  }
+
+  /** The descriptor for direct writes, or -1 (looked up once: it stays the socket's until closed). */
+  private _writeFd(): number {
+    if (this._fd === -2) this._fd = this._isTls ? -1 : socketFd(this._sock);
+    return this._fd >= 0 && !this._sock.destroyed ? this._fd : -1;
   }
 
   private _dropWrite(): void {
@@ -639,11 +719,11 @@ export class StreamTransport extends Transport {
    * Writes the kernel takes at once (the common case) cost no callback at all.
    */
   private _maybePauseProtocol(): void {
-    let size = this._sock.writableLength;
+    let size = this._sock.writableLength + this._batchBytes;
     if (size <= this._low) return;
-    if (this._sock.writableCorked) {
-      // Coalescing is for small writes: hand what is corked to the kernel, then judge.
-      this._uncork();
+    if (this._batchBytes > 0) {
+      // Coalescing is for small writes: hand the batch to the kernel, then judge.
+      this._flushBatch();
       size = this._sock.writableLength;
       if (size <= this._low) return;
     }
@@ -715,7 +795,7 @@ export class StreamTransport extends Transport {
 
   /** Bytes written but not yet handed to the kernel. */
   getWriteBufferSize(): number {
-    return this._sock.writableLength ?? 0;
+    return (this._sock.writableLength ?? 0) + this._batchBytes;
   }
 
   /** Half-closes: sends EOF after the buffered data; the transport can still read. */
@@ -723,6 +803,7 @@ export class StreamTransport extends Transport {
     if (this._isTls) throw new Error("TLS transports do not support half-close (writeEof); canWriteEof() is false");
     if (this._closing || this._eof) return;
     this._eof = true;
+    this._flushBatch();
     this._sock.end();
   }
 
@@ -760,6 +841,7 @@ export class StreamTransport extends Transport {
     this._connLost = Math.max(this._connLost, 1);
     this._pending = null;
     this._hostPause();
+    this._flushBatch();
     const sock = this._sock;
     if (sock.destroyed) return;
     if (!this._eof) sock.end();
@@ -782,8 +864,8 @@ export class StreamTransport extends Transport {
     this._closing = true;
     this._connLost = Math.max(this._connLost, 1);
     this._pending = null;
-    // Writes made earlier in this host callback would have reached the kernel without the cork.
-    this._uncork();
+    // Writes made earlier in this host callback would have reached the kernel without the batch.
+    this._flushBatch();
     if (!this._sock.destroyed) this._sock.destroy();
   }
 
@@ -839,6 +921,7 @@ export class StreamTransport extends Transport {
   _detachForTls(): net.Socket {
     if (this._closing || this._sock.destroyed) throw new Error("startTls(): the transport is closing");
     if (this._pending !== null) throw new Error("startTls(): the transport has undelivered data");
+    this._flushBatch();
     this._hostPause();
     const sock = this._sock;
     sock.off("data", this._onData);
