@@ -360,18 +360,13 @@ export class StreamTransport extends Transport {
   private _asHostIo<A>(deliver: (this: this, arg: A) => void, arg: A): void {
     const loop = this._loop;
     const outer = loop._inHostIo;
-    const outerBatching = this._batching;
+    const opened = this._openBatch();
     loop._inHostIo = true;
-    if (!outerBatching) {
-      this._batching = true;
-      this._batchWritten = false;
-    }
     try {
       deliver.call(this, arg);
     } finally {
       loop._inHostIo = outer;
-      this._batching = outerBatching;
-      if (!outerBatching) this._flushBatch();
+      this._closeBatch(opened);
     }
   }
 
@@ -580,11 +575,10 @@ export class StreamTransport extends Transport {
    */
   private _sendFromReadBuffer(bytes: Uint8Array): void {
     let sent = 0;
-    const fd = this._writeFd();
-    if (fd >= 0 && (bytes.length >= DIRECT_WRITE_MIN || !this._batching || !this._batchWritten)) {
+    if (this._writeFd() >= 0 && (bytes.length >= DIRECT_WRITE_MIN || !this._batching || !this._batchWritten)) {
       this._batchWritten = true;
       this._flushBatch();
-      if (this._sock.writableLength === 0) sent = writeNow(fd, bytes);
+      sent = this._writeDirect(bytes);
       if (sent > 0) this._directWrites++;
     }
     if (sent < bytes.length) this._send(copyBytes(sent === 0 ? bytes : bytes.subarray(sent)));
@@ -614,15 +608,13 @@ export class StreamTransport extends Transport {
     for (const item of list) chunks.push(toBytes(item, "writelines() item"));
     if (!this._acceptsWrite("writelines", chunks.length)) return;
     const backing = this._readBacking;
-    const outerBatching = this._batching;
-    this._batching = true;
+    const opened = this._openBatch();
     for (let chunk of chunks) {
       if (chunk.length === 0) continue;
       if (backing !== null && chunk.buffer === backing) chunk = copyBytes(chunk);
       this._send(chunk);
     }
-    this._batching = outerBatching;
-    if (!outerBatching) this._flushBatch();
+    this._closeBatch(opened);
     this._maybePauseProtocol();
   }
 
@@ -644,6 +636,21 @@ export class StreamTransport extends Transport {
     this._maybePauseProtocol();
   }
 
+  /** Starts a batch unless one is open; returns whether it did (for _closeBatch). */
+  private _openBatch(): boolean {
+    if (this._batching) return false;
+    this._batching = true;
+    this._batchWritten = false;
+    return true;
+  }
+
+  /** Ends and sends the batch if the matching _openBatch started it. */
+  private _closeBatch(opened: boolean): void {
+    if (!opened) return;
+    this._batching = false;
+    this._flushBatch();
+  }
+
   /** Queues `bytes` (which the socket may keep) in the batch, or sends them now outside one. */
   private _send(bytes: Uint8Array): void {
     if (this._batching) {
@@ -662,17 +669,17 @@ export class StreamTransport extends Transport {
    * take through the socket, which keeps it until sent.
    */
   private _sendNow(bytes: Uint8Array): void {
-    if (bytes.length > DIRECT_SEND_MAX) {
-      this._sock.write(bytes);
-      return;
-    }
+    const sent = bytes.length <= DIRECT_SEND_MAX ? this._writeDirect(bytes) : 0;
+    if (sent < bytes.length) this._sock.write(sent === 0 ? bytes : bytes.subarray(sent));
+  }
+
+  /**
+   * Writes what the kernel takes of `bytes` to the descriptor and returns how much that was; 0
+   * without a descriptor, or with bytes queued on the socket that this write must not overtake.
+   */
+  private _writeDirect(bytes: Uint8Array): number {
     const fd = this._writeFd();
-    if (fd >= 0 && this._sock.writableLength === 0) {
-      const sent = writeNow(fd, bytes);
-      if (sent === bytes.length) return;
-      if (sent > 0) bytes = bytes.subarray(sent);
-    }
-    this._sock.write(bytes);
+    return fd >= 0 && this._sock.writableLength === 0 ? writeNow(fd, bytes) : 0;
   }
 
   /** Sends the batch: one writev to the descriptor, the rest (if any) corked through the socket. */
