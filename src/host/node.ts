@@ -12,11 +12,12 @@
  *   copy into the buffer `getBuffer()` returns. It is the fallback everywhere, and the path of TLS
  *   server sockets and of sockets upgraded by `startTls` (both ignore `onread`).
  *
- * Writes on Node (plain sockets, not TLS) go straight to the descriptor when nothing waits in the
- * socket's write queue ({@link writeNow}, {@link writevNow}): uvloop's `uv_try_write`, where a
- * socket's own write would go through the Writable machinery and allocate a write request. Only
- * what the kernel did not take goes through the socket, which keeps it until it is sent; so a view
- * of a BufferedProtocol's read buffer, which the next read overwrites, is copied only then.
+ * Small writes on Node (plain sockets, not TLS; see DIRECT_SEND_MAX in src/net/transport.ts) go
+ * straight to the descriptor when nothing waits in the socket's write queue ({@link writeNow},
+ * {@link writevNow}): uvloop's `uv_try_write`, where a socket's own write would go through the
+ * Writable machinery and allocate a write request. Only what the kernel did not take goes through
+ * the socket, which keeps it until it is sent; so a view of a BufferedProtocol's read buffer, which
+ * the next read overwrites, is copied only then.
  *
  * This is the only module that touches private Node API (`_handle`, `_handle.fd`, `manualStart`,
  * `_server`).
