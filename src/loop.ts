@@ -70,6 +70,12 @@ const HOST_TURN_BUDGET_MS = 5;
 const CALLBACKS_PER_CLOCK_READ = 32;
 /** Longest delay a host timer takes (2^31 - 1 ms); longer waits re-arm. */
 const MAX_HOST_DELAY_MS = 0x7fffffff;
+/**
+ * `settled.then(fn)` queues `fn` as a microtask. Node's `queueMicrotask` wraps every callback in
+ * an AsyncResource and a bound function (0.17 µs against 0.06 µs here), and a stream echo queues
+ * two per request. Neither callback queued this way throws (`_runHostTurn` catches everything).
+ */
+const settled = Promise.resolve();
 
 function validateCallback(callback: unknown, method: string): void {
   if (typeof callback !== "function") {
@@ -192,7 +198,7 @@ export class EventLoop {
     if (!this._nowCached) {
       this._nowCached = true;
       // Whatever runs after this run of JS reads the clock again.
-      queueMicrotask(this._forgetNow);
+      void settled.then(this._forgetNow);
     }
     return now;
   }
@@ -509,7 +515,7 @@ export class EventLoop {
     // Woken by a host I/O callback (a socket's data): run the turn right after it, from a
     // microtask, instead of a host task later. Only host I/O wakes this way, so the loop can
     // never feed itself a microtask chain that starves the host.
-    if (this._inHostIo) queueMicrotask(this._tick);
+    if (this._inHostIo) void settled.then(this._tick);
     else setImmediate(this._tick);
   }
 
