@@ -168,9 +168,14 @@ export class StreamReader {
     }
   }
 
-  /** Waits until feedData or feedEof is called. */
-  private *_waitForData(funcName: string): Coroutine<void> {
-    if (this._waiter !== null) throw new Error(`${funcName}() called while another coroutine is already waiting for incoming data`);
+  /**
+   * The future a read waits on until feedData, feedEof or setException: asyncio's
+   * `_wait_for_data` as a plain call, which saves a read a generator and a level of `yield*`.
+   * A waiter is let go when it is woken, or stays behind cancelled until the next one replaces it.
+   */
+  private _dataWaiter(funcName: string): Future<null> {
+    const pending = this._waiter;
+    if (pending !== null && !pending.done()) throw new Error(`${funcName}() called while another coroutine is already waiting for incoming data`);
     if (this._eof) throw new Error("_waitForData after EOF");
     // A paused transport would never feed us: resume it (the limit is a soft one).
     if (this._paused) {
@@ -179,11 +184,7 @@ export class StreamReader {
     }
     const waiter = this._loop.createFuture<null>();
     this._waiter = waiter;
-    try {
-      yield* waiter;
-    } finally {
-      this._waiter = null;
-    }
+    return waiter;
   }
 
   /**
@@ -239,7 +240,7 @@ export class StreamReader {
         const chunk = buffer.take(buffer.length);
         throw new IncompleteReadError(chunk, null);
       }
-      yield* this._waitForData("readuntil");
+      yield* this._dataWaiter("readuntil");
       if (this._exception !== null) throw this._exception;
     }
     if (matchStart > this._limit) throw new LimitOverrunError("Separator is found, but chunk is longer than limit", matchStart);
@@ -268,7 +269,7 @@ export class StreamReader {
       }
       return concat(blocks, total);
     }
-    if (this._buffer.length === 0 && !this._eof) yield* this._waitForData("read");
+    if (this._buffer.length === 0 && !this._eof) yield* this._dataWaiter("read");
     if (this._exception !== null && this._buffer.length === 0) throw this._exception;
     const data = this._buffer.take(Math.min(Math.floor(n), this._buffer.length));
     this._maybeResumeTransport();
@@ -286,7 +287,7 @@ export class StreamReader {
         const incomplete = this._buffer.take(this._buffer.length);
         throw new IncompleteReadError(incomplete, n);
       }
-      yield* this._waitForData("readexactly");
+      yield* this._dataWaiter("readexactly");
       if (this._exception !== null) throw this._exception;
     }
     const data = this._buffer.take(n);
@@ -299,7 +300,7 @@ export class StreamReader {
     if (this._buffer.length > 0) info.push(`${this._buffer.length} bytes`);
     if (this._eof) info.push("eof");
     if (this._limit !== DEFAULT_LIMIT) info.push(`limit=${this._limit}`);
-    if (this._waiter !== null) info.push("waiter");
+    if (this._waiter !== null && !this._waiter.done()) info.push("waiter");
     if (this._exception !== null) info.push(`exception=${String(this._exception)}`);
     if (this._paused) info.push("paused");
     return `<${info.join(" ")}>`;
@@ -363,6 +364,11 @@ export class FlowControlMixin extends BaseProtocol {
       if (exc === null) waiter.setResult(undefined);
       else waiter.setException(exc);
     }
+  }
+
+  /** @internal Whether `_drainHelper()` has anything to do; drain() skips making its generator otherwise. */
+  _drainBlocked(): boolean {
+    return this._paused || this._connectionLost;
   }
 
   /** @internal Waits while writing is paused; throws ConnectionResetError once the connection is lost. */
@@ -564,7 +570,8 @@ export class StreamWriter {
       // Let connectionLost run, so a write() + drain() loop sees the closed connection.
       yield* sleep(0);
     }
-    yield* this._protocol._drainHelper();
+    const protocol = this._protocol;
+    if (protocol._drainBlocked()) yield* protocol._drainHelper();
   }
 
   /** Upgrades the connection to TLS (server side for streams made by startServer). */

@@ -202,6 +202,23 @@ describe.each(CORES)("StreamReader on the %s core", (core) => {
     });
   });
 
+  it("a cancelled read lets the next read wait, and the data goes to that one", async () => {
+    await runNet(core, function* () {
+      const r = new asyncio.StreamReader();
+      const first = asyncio.createTask(r.read(10));
+      yield* asyncio.sleep(0);
+      expect(String(r)).toMatch(/waiter/);
+      first.cancel();
+      expect(yield* catching(first)).toBeInstanceOf(asyncio.CancelledError);
+      expect(String(r)).not.toMatch(/waiter/);
+      const second = asyncio.createTask(r.readexactly(4));
+      yield* asyncio.sleep(0);
+      expect(yield* catching(r.read(1))).toBeInstanceOf(Error); // second is the waiter now
+      r.feedData(text("data"));
+      expect(str(yield* second)).toBe("data");
+    });
+  });
+
   it("has asyncio's 64 KiB default limit; a line exactly at the limit passes, one byte more fails", async () => {
     await runNet(core, function* () {
       const r = new asyncio.StreamReader();
