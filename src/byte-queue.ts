@@ -12,6 +12,7 @@
  * @module
  */
 import { Buffer } from "node:buffer";
+import { clearArray } from "./arrays.js";
 
 const MIN_MERGE_CAPACITY = 4096;
 
@@ -99,7 +100,7 @@ export class ByteQueue {
     this._head++;
     this._offset = 0;
     if (this._head === this._chunks.length) {
-      this._chunks = [];
+      clearArray(this._chunks);
       this._head = 0;
     } else if (this._head >= 64 && this._head * 2 >= this._chunks.length) {
       this._chunks = this._chunks.slice(this._head);

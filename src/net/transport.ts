@@ -25,6 +25,7 @@ import type { EventLoop } from "../loop.js";
 import { logger } from "../log.js";
 import { Transport, type ExtraInfoName } from "../transports.js";
 import type { BaseProtocol } from "../protocols.js";
+import { clearArray } from "../arrays.js";
 import { socketFd, writeNow, writevNow, type OnReadOptions, type ReadPath } from "../host/node.js";
 import { describeValue } from "./options.js";
 
@@ -692,12 +693,11 @@ export class StreamTransport extends Transport {
     if (this._sock.destroyed) {
       // Destroyed by the host while the protocol ran (its write would fail): dropped, as writes
       // after the connection is gone are.
-      batch.length = 0;
+      clearArray(batch);
       return;
     }
     if (count === 1) {
-      const only = batch[0]!;
-      batch.length = 0;
+      const only = batch.pop()!;
       this._sendNow(only);
       return;
     }
@@ -716,7 +716,7 @@ export class StreamTransport extends Transport {
       }
       sock.uncork();
     }
-    batch.length = 0;
+    clearArray(batch);
   }
 
   /** The descriptor for direct writes, or -1 (looked up once: it stays the socket's until closed). */
