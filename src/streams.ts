@@ -170,13 +170,13 @@ export class StreamReader {
 
   /**
    * The future a read waits on until feedData, feedEof or setException: asyncio's
-   * `_wait_for_data` as a plain call, which saves a read a generator and a level of `yield*`.
-   * A waiter is let go when it is woken, or stays behind cancelled until the next one replaces it.
+   * `_wait_for_data` as a plain call, so a read makes one generator and one level of `yield*`
+   * fewer. A waiter is let go when it is woken; a cancelled one stays until the next replaces it.
    */
   private _dataWaiter(funcName: string): Future<null> {
     const pending = this._waiter;
     if (pending !== null && !pending.done()) throw new Error(`${funcName}() called while another coroutine is already waiting for incoming data`);
-    if (this._eof) throw new Error("_waitForData after EOF");
+    if (this._eof) throw new Error(`${funcName}() waited after EOF`);
     // A paused transport would never feed us: resume it (the limit is a soft one).
     if (this._paused) {
       this._paused = false;
