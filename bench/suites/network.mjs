@@ -28,6 +28,7 @@ export const description = "Echo over loopback: request/response of 1/10/100 KiB
  */
 export const SERVERS = [
   { name: "raw", baseline: true, server: "net/servers/raw-node.mjs", description: "plain node:net: socket.on('data', d => socket.write(d))" },
+  { name: "node-floor", runtimes: ["node"], server: "net/servers/floor-node.mjs", description: "Node's floor: onread into a shared buffer, a copy, fs.writeSync; no loop, no protocol (private net API)" },
   // wasyncio servers, one line each, e.g.:
   // { name: "framed-wasm", server: "net/servers/framed.mjs", args: ["--core", "wasm"] },
   { name: "protocol-wasm", server: "net/servers/protocol.mjs", args: ["--core", "wasm"], description: "wasyncio Protocol: dataReceived -> transport.write" },
