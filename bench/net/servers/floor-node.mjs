@@ -4,7 +4,9 @@
 // re-wrapped to read with `onread` into one buffer shared by every connection; each read is copied
 // out (a Protocol's data is the receiver's to keep) and written straight to the descriptor with
 // `fs.writeSync`, the socket's own write taking only what the kernel did not. No loop, no
-// protocol, no flow control: what it leaves out is what wasyncio's Protocol server costs.
+// protocol, no flow control: what it leaves out is what wasyncio's Protocol server costs. It is a
+// floor for small messages only: with 100 KiB ones, wasyncio hands reads of 32 KiB or more over
+// without a copy and sends writes past 16 KiB through the socket, which this does not.
 //
 // The re-wrap is Node's private API (`_handle`, the `handle`/`manualStart`/`onread` options), the
 // same that src/host/node.ts feature-detects; a runtime without it reports the row unavailable.
