@@ -9,24 +9,24 @@
 // without a copy and sends writes past 16 KiB through the socket, which this does not.
 //
 // The re-wrap is Node's private API (`_handle`, the `handle`/`manualStart`/`onread` options), the
-// same that src/host/node.ts feature-detects; a runtime without it reports the row unavailable.
+// same that src/host/node.ts feature-detects; on Deno and Bun the row is reported unavailable.
 // Contract: see raw-node.mjs.
 import net from "node:net";
 import { writeSync } from "node:fs";
 import { Buffer } from "node:buffer";
 import process from "node:process";
+import { argValue, runServer } from "../../support/server.mjs";
+import { Unavailable } from "../../support/wasyncio.mjs";
 
 const READ_SIZE = 65536;
 const shared = Buffer.allocUnsafeSlow(READ_SIZE);
-const portArg = process.argv.indexOf("--port");
-const port = portArg > 0 ? Number(process.argv[portArg + 1]) : 0;
 
 /** @param {net.Socket & { _handle?: { fd?: number } | null }} accepted */
 function adopt(accepted) {
   const handle = accepted._handle;
   if (!handle || typeof handle.fd !== "number" || handle.fd < 0) {
-    process.stdout.write("@@unavailable no socket handle with a descriptor on this runtime\n");
-    process.exit(3);
+    accepted.destroy(); // the load generator reports the failed connection
+    return;
   }
   accepted._handle = null;
   const fd = handle.fd;
@@ -63,17 +63,10 @@ function adopt(accepted) {
   sock.resume();
 }
 
-const server = net.createServer({ pauseOnConnect: true }, adopt);
-const shutdown = () => {
-  server.close();
-  process.exit(0);
-};
-process.on("SIGTERM", shutdown);
-process.stdin.on("end", shutdown);
-process.stdin.on("close", shutdown);
-process.stdin.resume();
-
-server.listen(port, "127.0.0.1", () => {
+runServer(async () => {
+  if (process.versions.bun !== undefined || "Deno" in globalThis) throw new Unavailable("needs Node's socket handles");
+  const server = net.createServer({ pauseOnConnect: true }, adopt);
+  await new Promise((resolve) => server.listen(Number(argValue("--port", "0")), "127.0.0.1", () => resolve(undefined)));
   const addr = server.address();
-  process.stdout.write(`${typeof addr === "object" && addr ? addr.port : port}\n`);
+  return { port: typeof addr === "object" && addr ? addr.port : 0, close: () => server.close() };
 });
