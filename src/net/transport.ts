@@ -676,11 +676,20 @@ export class StreamTransport extends Transport {
 
   /**
    * Writes what the kernel takes of `bytes` to the descriptor and returns how much that was; 0
-   * without a descriptor, or with bytes queued on the socket that this write must not overtake.
+   * when a direct write may not happen now (see _directFd).
    */
   private _writeDirect(bytes: Uint8Array): number {
+    const fd = this._directFd();
+    return fd >= 0 ? writeNow(fd, bytes) : 0;
+  }
+
+  /**
+   * The descriptor when a write may go to it now, else -1: none here, or bytes queued on the
+   * socket that a direct write would overtake.
+   */
+  private _directFd(): number {
     const fd = this._writeFd();
-    return fd >= 0 && this._sock.writableLength === 0 ? writeNow(fd, bytes) : 0;
+    return fd >= 0 && this._sock.writableLength === 0 ? fd : -1;
   }
 
   /** Sends the batch: one writev to the descriptor, the rest (if any) corked through the socket. */
@@ -702,8 +711,8 @@ export class StreamTransport extends Transport {
       return;
     }
     const sock = this._sock;
-    const fd = this._writeFd();
-    let sent = fd >= 0 && total <= DIRECT_SEND_MAX && sock.writableLength === 0 ? writevNow(fd, batch) : 0;
+    const fd = total <= DIRECT_SEND_MAX ? this._directFd() : -1;
+    let sent = fd >= 0 ? writevNow(fd, batch) : 0;
     if (sent < total) {
       sock.cork();
       for (const chunk of batch) {
