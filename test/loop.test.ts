@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import { spawnSync } from "node:child_process";
 import { createServer, connect } from "node:net";
 import * as asyncio from "../src/index.js";
+import { median } from "../bench/lib/stats.mjs";
 import { CORES, newLoop } from "./helpers.js";
 
 describe.each(CORES)("EventLoop on the %s core", (core) => {
@@ -535,8 +536,10 @@ describe.each(CORES)("EventLoop on the %s core", (core) => {
 
   it("lets a host timer through within 50 ms while ready callbacks churn for 300 ms", async () => {
     // Timed churn, not a count: a million callbacks took 40-110 ms here, too close to a starved
-    // timer's bound. A starved timer fires only after the whole 300 ms; one that gets through
-    // waits a 5 ms host turn, plus whatever a shared machine adds (20.2 ms seen under load).
+    // timer's bound. A starved timer fires only after the whole 300 ms, so it ticks once or
+    // twice; one that gets through waits a 5 ms host turn, plus whatever a shared machine adds
+    // (20.2 ms seen under load). The median, not the worst tick, is held to 50 ms: one
+    // descheduling of this process must not fail the test.
     const loop = newLoop(core);
     const delays: number[] = [];
     let churning = true;
@@ -562,35 +565,43 @@ describe.each(CORES)("EventLoop on the %s core", (core) => {
     await loop.runForever();
     expect(steps).toBeGreaterThan(100_000);
     expect(delays.length).toBeGreaterThan(10);
-    expect(Math.max(...delays)).toBeLessThan(50);
+    expect(median(delays)).toBeLessThan(50);
+    expect(Math.max(...delays)).toBeLessThan(250); // no tick waited out the churn
     loop.close();
   });
 
-  it("lets a socket event through within 20 ms while ready callbacks churn", async () => {
+  it("lets socket events through within 20 ms while ready callbacks churn", async () => {
     const server = createServer((s) => s.end("x"));
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const port = (server.address() as { port: number }).port;
     const loop = newLoop(core);
-    let latency = -1;
+    // Five connections one after another, each timed from connect() to its first byte. A starved
+    // loop lets none in until churning ends at 2 s; one that yields lets each in within its 5 ms
+    // budget plus connect and first byte. The median keeps one descheduling of this process on
+    // a shared machine from failing the test.
+    const latencies: number[] = [];
     let churning = true;
     const started = performance.now();
-    // Bounded: if the socket never gets in, churning ends after 2 s and the test fails.
     const step = (): void => {
       if (churning && performance.now() - started < 2000) loop.callSoon(step);
       else loop.stop();
     };
     loop.callSoon(step);
-    const sock = connect(port, "127.0.0.1");
-    sock.on("data", () => {
-      latency = performance.now() - started;
-      churning = false;
-    });
-    const running = loop.runForever();
-    await running;
-    sock.destroy();
+    const probe = (): void => {
+      const connected = performance.now();
+      const sock = connect(port, "127.0.0.1");
+      sock.on("data", () => {
+        latencies.push(performance.now() - connected);
+        sock.destroy();
+        if (latencies.length < 5) probe();
+        else churning = false;
+      });
+    };
+    probe();
+    await loop.runForever();
     server.close();
-    expect(latency).toBeGreaterThanOrEqual(0);
-    expect(latency).toBeLessThan(20 + 50); // connect + first byte; the loop's share is < 20 ms
+    expect(latencies.length).toBe(5);
+    expect(median(latencies)).toBeLessThan(20 + 50); // connect + first byte; the loop's share is < 20 ms
     loop.close();
   });
 

@@ -5,6 +5,7 @@ import * as net from "node:net";
 import fs from "node:fs";
 import { syncBuiltinESMExports } from "node:module";
 import * as asyncio from "../src/index.js";
+import { median } from "../bench/lib/stats.mjs";
 import { CORES } from "./helpers.js";
 import { CollectProtocol, EchoProtocol, HOST, concat, firstDifference, pattern, portOf, runNet, str, text, until } from "./net-helpers.js";
 
@@ -190,10 +191,19 @@ describe.each(CORES)("TCP on the %s core", (core) => {
         };
         sock.on("connect", flood);
         yield* until(() => reads > 100);
-        const armed = performance.now();
-        const fired = yield* asyncio.fromPromise(new Promise<number>((resolve) => setTimeout(() => resolve(performance.now()), 5)));
+        // A starved timer never fires while the flood lasts (the test times out). One that gets
+        // through waits its 5 ms plus the host's share; the median of five probes keeps a single
+        // descheduling of this process on a shared machine (60 ms seen in CI) from failing it.
+        const lateness: number[] = [];
+        const readsBefore = reads;
+        for (let probe = 0; probe < 5; probe++) {
+          const armed = performance.now();
+          const fired = yield* asyncio.fromPromise(new Promise<number>((resolve) => setTimeout(() => resolve(performance.now()), 5)));
+          lateness.push(fired - armed - 5);
+        }
         flooding = false;
-        expect(fired - armed).toBeLessThan(5 + 50);
+        expect(reads - readsBefore).toBeGreaterThan(5); // the flood went on while the timers waited
+        expect(median(lateness)).toBeLessThan(50);
         sock.destroy();
         server.close();
         yield* server.waitClosed();
