@@ -641,7 +641,10 @@ describe("in a child process: lifetime and memory", () => {
       console.log("stopped");
     `)], { encoding: "utf8", timeout: 10_000 });
     expect(r.stderr).toBe("");
-    expect(r.stdout).toMatch(/fired 0\.2\d\nstopped/);
+    const fired = /^fired (\d+\.\d\d)\nstopped\n$/.exec(r.stdout);
+    expect(fired, r.stdout).not.toBeNull();
+    // Never early; how late depends on the machine, and late is not what this test is about.
+    expect(Number(fired![1])).toBeGreaterThanOrEqual(0.2);
   });
 
   it.each(CORES)("holds no TimerHandle its caller dropped, outside debug mode (%s core)", (core) => {
