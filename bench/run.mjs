@@ -190,11 +190,34 @@ function jobSummary(rows) {
 }
 
 /**
+ * One line per variant planned to run its server under another runtime than its job's (a
+ * reference server interleaved with Node's rounds), saying which interpreter ran it: the
+ * results must name every runtime behind a figure.
+ * @param {readonly (Suite & { module: any })[]} suites
+ * @param {readonly Job[]} jobs
+ * @param {Map<string, RuntimeInfo>} rtByName
+ * @returns {string[]}
+ */
+function guestServers(suites, jobs, rtByName) {
+  /** @type {Set<string>} */
+  const lines = new Set();
+  for (const job of jobs) {
+    const workload = suites.find((s) => s.name === job.suite)?.workloads.find((w) => w.name === job.workload);
+    for (const v of workload?.variants ?? []) {
+      if (v.interpreter === undefined || v.interpreter === job.runtime || !job.variants.includes(v.name)) continue;
+      const rt = rtByName.get(v.interpreter);
+      lines.add(`${v.name} in the ${job.runtime} column runs its server under ${rt?.installed ? rt.label : `${v.interpreter} (not installed)`}.`);
+    }
+  }
+  return [...lines];
+}
+
+/**
  * Run one job and return its rows.
  * @param {Job} job
  * @param {Suite & { module: any }} suite
  * @param {RuntimeInfo} rt
- * @param {{ quick: boolean, progress: (variant: string) => void }} o
+ * @param {{ quick: boolean, progress: (variant: string) => void, interpreters: Record<string, string[]> }} o
  * @returns {Promise<Row[]>}
  */
 async function runJob(job, suite, rt, o) {
@@ -218,6 +241,7 @@ async function runJob(job, suite, rt, o) {
         quick: o.quick,
         variants: job.variants,
         progress: o.progress,
+        interpreters: o.interpreters,
       });
     } catch (e) {
       failure = e instanceof Error ? e.message : String(e);
@@ -326,9 +350,13 @@ async function main() {
   if (pinning && jobs.some((j) => driven.has(j.suite))) machine.networkPinned = true;
   const runtimes = await detectRuntimes();
   const rtByName = new Map(runtimes.map((r) => [r.name, r]));
+  // what a variant with an `interpreter` runs its server with, whichever job it is in
+  const interpreters = Object.fromEntries(runtimes.filter((r) => r.installed).map((r) => [r.name, r.argv]));
+  const guests = guestServers(suites, jobs, rtByName);
   process.stderr.write(
     `wasyncio bench${opts.quick ? " --quick" : ""}: ${jobs.length} jobs on ${machine.cpu} (${machine.cores} cores, load ${machine.loadavg?.join(" ")})\n` +
-      `runtimes: ${runtimeNames.map((n) => { const r = rtByName.get(n); return r?.installed ? r.label : `${n} (not installed)`; }).join(", ")}\n`,
+      `runtimes: ${runtimeNames.map((n) => { const r = rtByName.get(n); return r?.installed ? r.label : `${n} (not installed)`; }).join(", ")}\n` +
+      guests.map((g) => `${g}\n`).join(""),
   );
   const progress = new Progress(jobs.length);
   /** @type {Row[]} */
@@ -348,6 +376,7 @@ async function main() {
     const jobRows = await runJob(job, suite, rt, {
       quick: opts.quick,
       progress: (variant) => progress.status(`${head} · ${variant}`),
+      interpreters,
     });
     rows.push(...jobRows);
     progress.line(`${head}  ${jobSummary(jobRows)}  (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
@@ -371,7 +400,7 @@ async function main() {
       if (!rows.some((r) => r.runtime === rtName)) continue;
       const rt = rtByName.get(rtName);
       const file = join(outDir, `${ts}-${rtName}.json`);
-      const doc = runDocument({ date, timestamp: ts, quick: opts.quick, machine, runtime: rtName, runtimeVersion: rt?.version ?? "", rows, argv: process.argv.slice(2) });
+      const doc = runDocument({ date, timestamp: ts, quick: opts.quick, machine, runtime: rtName, runtimeVersion: rt?.version ?? "", rows, argv: process.argv.slice(2), notes: guests });
       writeFileSync(file, JSON.stringify(doc, null, 2) + "\n");
       written.push(file);
     }
@@ -393,7 +422,7 @@ async function main() {
         extraUnits[`${s.name}/${w.name}`] = { ...(w.bytesPerOp ? { mibPerSec: "MiB/s" } : {}), ...(w.extraUnits ?? {}) };
       }
     }
-    const summaryInput = { date, quick: opts.quick, machine, rows, runtimeOrder: order, runtimeLabels: labels, descriptions, extraUnits };
+    const summaryInput = { date, quick: opts.quick, machine, rows, runtimeOrder: order, runtimeLabels: labels, descriptions, extraUnits, notes: guests };
     const summary = join(outDir, `${ts}-summary.md`);
     writeFileSync(summary, renderSummary({ ...summaryInput, chartFile: (s) => `${ts}-${s}.svg` }));
     writeFileSync(join(outDir, "latest-summary.md"), renderSummary({ ...summaryInput, chartFile: (s) => `latest-${s}.svg` }));

@@ -3,7 +3,9 @@
 // that answer right, and wrong in the ways it must catch.
 import net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { fileURLToPath } from "node:url";
 import { pinned, runLoad } from "../bench/net/harness.mjs";
+import { run as runNetwork } from "../bench/suites/network.mjs";
 
 const servers: net.Server[] = [];
 afterEach(async () => {
@@ -64,5 +66,36 @@ describe("the load generator", () => {
     const argv = pinned(["node", "x.mjs"], 1);
     expect(argv.slice(-2)).toEqual(["node", "x.mjs"]);
     if (argv.length > 2) expect(argv.slice(1, 3)).toEqual(["-c", "1"]);
+  });
+});
+
+describe("the network driver", () => {
+  it("runs a variant's server under its interpreter, whatever the job's runtime", async () => {
+    const server = "net/servers/raw-node.mjs";
+    const workload = {
+      name: "echo_tiny",
+      unit: "requests/s",
+      ops: 1,
+      params: { size: 64, connections: 2 },
+      variants: [
+        { name: "own", baseline: true, server },
+        { name: "guest", interpreter: "node" as const, server },
+        { name: "absent", interpreter: "python" as const, server: "reference/echo_server.py" },
+      ],
+    };
+    const out = await runNetwork(workload, {
+      // the job's own runtime cannot start anything: only the guest gets a server
+      runtime: { name: "deno", version: "0", argv: ["/nonexistent/runtime"] },
+      node: process.execPath,
+      benchDir: fileURLToPath(new URL("../bench/", import.meta.url)),
+      quick: true,
+      variants: ["own", "guest", "absent"],
+      progress: () => {},
+      interpreters: { node: [process.execPath] },
+    });
+    const status = Object.fromEntries(out.results.map((r) => [r.variant, r.status]));
+    expect(status).toEqual({ own: "error", guest: "ok", absent: "not-installed" });
+    const guest = out.results.find((r) => r.variant === "guest")!;
+    expect(guest.opsPerSec).toBeGreaterThan(0);
   });
 });

@@ -230,6 +230,14 @@ describe("plan", () => {
     const v = validateSuite("network", m);
     expect(v.problems).toEqual([]);
     expect(v.suite?.driver).toBe(true);
+    // a server may run under another runtime than its job's, only a known one, only when driven
+    (m.workloads[0].variants[0] as any).interpreter = "python";
+    expect(validateSuite("network", m).problems).toEqual([]);
+    (m.workloads[0].variants[0] as any).interpreter = "ruby";
+    expect(validateSuite("network", m).problems.join()).toMatch(/unknown interpreter "ruby"/);
+    const plain = goodSuite();
+    ((plain.workloads as any[])[0].variants[1] as any).interpreter = "node";
+    expect(validateSuite("demo", plain).problems.join()).toMatch(/"interpreter" is for the servers of a driven suite/);
   });
 
   it("plans workload × runtime jobs in order, missing runtimes included", () => {

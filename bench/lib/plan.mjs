@@ -1,6 +1,6 @@
 // Suite validation, job planning and timing settings. Pure.
 
-import { JS_RUNTIMES, matchesFilter } from "./args.mjs";
+import { JS_RUNTIMES, KNOWN_RUNTIMES, matchesFilter } from "./args.mjs";
 
 /** @typedef {import("./types.mjs").Workload} Workload */
 /** @typedef {import("./types.mjs").Variant} Variant */
@@ -93,6 +93,10 @@ export function validateSuite(fileName, mod) {
       }
       if (driver && typeof v.server !== "string") {
         problems.push(`${where}/${v.name}: a driven suite's variants need "server"`);
+      }
+      if (v.interpreter !== undefined) {
+        if (!driver) problems.push(`${where}/${v.name}: "interpreter" is for the servers of a driven suite`);
+        if (!KNOWN_RUNTIMES.includes(v.interpreter)) problems.push(`${where}/${v.name}: unknown interpreter "${v.interpreter}"`);
       }
       for (const hook of ["setup", "teardown"]) {
         if (v[hook] !== undefined && typeof v[hook] !== "function") {

@@ -176,7 +176,7 @@ export function groupRows(rows) {
 
 /**
  * The JSON document written to bench/results/<timestamp>-<runtime>.json.
- * @param {{ date: Date, timestamp: string, quick: boolean, machine: Machine, runtime: string, runtimeVersion: string, rows: readonly Row[], argv?: readonly string[] }} p
+ * @param {{ date: Date, timestamp: string, quick: boolean, machine: Machine, runtime: string, runtimeVersion: string, rows: readonly Row[], argv?: readonly string[], notes?: readonly string[] }} p
  */
 export function runDocument(p) {
   return {
@@ -188,6 +188,7 @@ export function runDocument(p) {
     argv: p.argv ? [...p.argv] : [],
     runtime: { name: p.runtime, version: p.runtimeVersion },
     machine: p.machine,
+    ...(p.notes && p.notes.length > 0 ? { notes: [...p.notes] } : {}),
     results: p.rows
       .filter((r) => r.runtime === p.runtime)
       .map((r) => ({

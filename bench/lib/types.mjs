@@ -40,6 +40,9 @@
  * @property {(state: any, ctx: VariantContext) => unknown} [teardown]
  * @property {string} [server]              network: server script path relative to bench/
  * @property {string[]} [args]              network: extra server arguments
+ * @property {RuntimeName} [interpreter]    network: run the server under this runtime in every
+ *                                          job the variant is in, so a reference server's rounds
+ *                                          interleave with another runtime's (default: the job's)
  */
 
 /**

@@ -41,6 +41,9 @@ export const SERVERS = [
   { name: "streams-js", server: "net/servers/streams.mjs", args: ["--core", "js"], description: "the same on the TS core" },
   { name: "asyncio", baseline: true, runtimes: ["python"], server: "reference/echo_server.py", description: "CPython asyncio Protocol (reference)" },
   { name: "uvloop", runtimes: ["python"], server: "reference/echo_server.py", args: ["--uvloop"], description: "the same on uvloop (reference)" },
+  // The same uvloop server in Node's job: its rounds interleave with the Node servers', so the
+  // ratio to Protocol is measured under the same load (the python job runs at another moment).
+  { name: "uvloop-ref", runtimes: ["node"], interpreter: "python", server: "reference/echo_server.py", args: ["--uvloop"], description: "uvloop's echo (CPython), in Node's job with its rounds interleaved" },
 ];
 
 const CONNECTIONS = 10;
@@ -78,6 +81,8 @@ const DISTURBED_SPREAD = 0.25;
  * @property {boolean} quick
  * @property {readonly string[]} variants  variant names to run (already filtered)
  * @property {(variant: string) => void} progress
+ * @property {Record<string, string[]>} [interpreters]  argv of each installed runtime, for
+ *                                  variants whose `interpreter` is not the job's runtime
  */
 
 /**
@@ -102,7 +107,12 @@ export async function run(workload, ctx) {
   try {
     for (const v of variants) {
       ctx.progress(`${v.name} (starting)`);
-      const argv = [...ctx.runtime.argv, join(ctx.benchDir, /** @type {string} */ (v.server)), ...(v.args ?? [])];
+      const interpreter = v.interpreter === undefined ? ctx.runtime.argv : ctx.interpreters?.[v.interpreter];
+      if (interpreter === undefined) {
+        failed.set(v.name, { variant: v.name, status: "not-installed", reason: `${v.interpreter} is not installed` });
+        continue;
+      }
+      const argv = [...interpreter, join(ctx.benchDir, /** @type {string} */ (v.server)), ...(v.args ?? [])];
       const started = await startServer(argv, { cwd: join(ctx.benchDir, "..") });
       if (started.ok) live.push({ v, server: started.server, rounds: [] });
       else failed.set(v.name, { variant: v.name, status: started.status, reason: started.reason });
